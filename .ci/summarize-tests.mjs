@@ -1,0 +1,21 @@
+// Sums every vitest JSON report of the run and prints the plain `N passed, M failed` line.
+// Exits 1 when no test ran at all, so an empty run cannot pass unnoticed.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const reports = ['.vitest', ...['packages', 'services', 'apps'].flatMap((f) =>
+  existsSync(f) ? readdirSync(f).map((name) => join(f, name, '.vitest')) : [],
+)].flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)) : []))
+
+let passed = 0
+let failed = 0
+let skipped = 0
+for (const file of reports) {
+  const report = JSON.parse(readFileSync(file, 'utf8'))
+  passed += report.numPassedTests ?? 0
+  failed += report.numFailedTests ?? 0
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+}
+console.log(`tests: ${reports.length} reports`)
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(passed === 0 || failed > 0 ? 1 : 0)

@@ -1,0 +1,91 @@
+import { apiTopics, buildApp, type ApiApp } from '@churnwatch/api'
+import { createFeatureBuilder, type FeatureBuilder } from '@churnwatch/feature-builder'
+import { createKafka, createPublisher } from '@churnwatch/kafka'
+import { createMetricsRegistry, startOpsServer, type Logger, type OpsServer } from '@churnwatch/observability'
+import { createScorer, type Scorer } from '@churnwatch/scorer'
+import { createPool, createWebhookStore, migrate, pingDatabase, type Pool } from '@churnwatch/storage'
+import { createWebhookDispatcher } from '@churnwatch/webhooks'
+import type { AllInOneConfig } from './config.js'
+
+export interface AllInOne {
+  pool: Pool
+  builder: FeatureBuilder
+  scorer: Scorer
+  app: ApiApp
+  /** Base URL the API listens on. */
+  url: string
+  stop: () => Promise<void>
+}
+
+/**
+ * Every service in one process (npm start, the demo): the feature builder, the scorer with webhook
+ * delivery, and the API, sharing one pool and one Kafka client. Each keeps its own metrics
+ * registry, as when deployed apart; the builder's and scorer's are served on ops ports 9464/9465
+ * (0 = any free port).
+ */
+export async function startAllInOne(config: AllInOneConfig, log: Logger, options: { modelPollIntervalMs?: number; opsPorts?: [number, number] } = {}): Promise<AllInOne> {
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    max: 20, applicationName: 'churnwatch-all-in-one',
+    onIdleError: (err) => log.warn({ err }, 'idle database connection closed'),
+  })
+  await migrate(pool)
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churnwatch-all-in-one', log })
+  const prefix = config.KAFKA_TOPIC_PREFIX
+  const builderRegistry = createMetricsRegistry({ service: 'feature-builder' })
+  const scorerRegistry = createMetricsRegistry({ service: 'scorer', defaultMetrics: false })
+  const apiRegistry = createMetricsRegistry({ service: 'api', defaultMetrics: false })
+  const builder = createFeatureBuilder({ pool, kafka, log, registry: builderRegistry, groupId: 'churnwatch-feature-builder', topicPrefix: prefix })
+  const scorer = createScorer({
+    pool,
+    kafka,
+    log,
+    registry: scorerRegistry,
+    groupId: 'churnwatch-scorer',
+    topicPrefix: prefix,
+    clock: config.SCORER_CLOCK,
+    sweepIntervalMs: config.SWEEP_INTERVAL_MS,
+    modelPollIntervalMs: options.modelPollIntervalMs ?? 10_000,
+    materialDelta: 0.05,
+  })
+  const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log: log.child({ component: 'webhooks' }), registry: scorerRegistry, pollIntervalMs: 200 })
+  const publisher = createPublisher(kafka, { log })
+  const stops: Array<() => Promise<void>> = []
+  try {
+    await builder.start()
+    stops.push(() => builder.stop())
+    await scorer.start()
+    stops.push(() => scorer.stop())
+    await dispatcher.start()
+    stops.push(() => dispatcher.stop())
+    await publisher.connect()
+    stops.push(() => publisher.disconnect())
+    const [builderPort, scorerPort] = options.opsPorts ?? [9464, 9465]
+    // Each /readyz also names the database, as the separate services' do.
+    const database = () => pingDatabase(pool)
+    const ops: OpsServer[] = [
+      await startOpsServer({ port: builderPort, host: config.HOST, registry: builderRegistry, isReady: builder.isReady, checks: { database } }),
+      await startOpsServer({ port: scorerPort, host: config.HOST, registry: scorerRegistry, isReady: scorer.isReady, checks: { database } }),
+    ]
+    for (const server of ops) stops.push(() => server.close())
+    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix) })
+    const url = await app.listen({ host: config.HOST, port: config.PORT })
+    stops.push(() => app.close())
+    return {
+      pool,
+      builder,
+      scorer,
+      app,
+      url,
+      async stop() {
+        // Reverse order: stop taking requests first, then consumers, then shared clients.
+        for (const stop of stops.reverse()) await stop()
+        await pool.end()
+      },
+    }
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined)
+    await pool.end()
+    throw err
+  }
+}

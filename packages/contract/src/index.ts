@@ -1,0 +1,55 @@
+// The public surface of @churnwatch/contract: every export is named here.
+export {
+  ChurnwatchError,
+  CONTRACT_ERROR_CODES,
+  isChurnwatchError,
+  isRetriable,
+  type ErrorCode,
+} from './errors.js'
+export { TOPICS, TOPIC_SPECS, type TopicKey, type TopicName, type TopicSpec } from './topics.js'
+export { customerIdSchema, isoDateTimeSchema } from './fields.js'
+export {
+  BILLING_TYPES,
+  billingEventSchema,
+  churnEventSchema,
+  EVENT_KINDS,
+  MRR_REQUIRED_BILLING_TYPES,
+  usageEventSchema,
+  type BillingEvent,
+  type BillingType,
+  type ChurnEvent,
+  type EventKind,
+  type UsageEvent,
+} from './events.js'
+export {
+  ALERT_KINDS,
+  ALERT_STATUSES,
+  alertEventSchema,
+  deadLetterEventSchema,
+  driverSchema,
+  featuresChangedEventSchema,
+  RISK_BANDS,
+  riskScoreEventSchema,
+  validationIssueSchema,
+  type AlertEvent,
+  type AlertKind,
+  type AlertStatus,
+  type DeadLetterEvent,
+  type Driver,
+  type FeaturesChangedEvent,
+  type RiskBand,
+  type RiskScoreEvent,
+  type ValidationIssue,
+} from './outputs.js'
+export {
+  formatIssues,
+  MAX_EVENT_BYTES,
+  MAX_NESTING,
+  NUL_MESSAGE,
+  parseEvent,
+  parseEventForTopic,
+  parseFeaturesChanged,
+  toValidationIssues,
+  type ParseEventResult,
+} from './parse.js'
+export { buildJsonSchemas } from './json-schema.js'

@@ -1,0 +1,98 @@
+import type { ChurnEvent } from '@churnwatch/contract'
+import { describe, expect, it } from 'vitest'
+import { computeFeatures, toFeatureArray } from './compute.js'
+import { defineFeatureSet } from './feature-set.js'
+import { historyFromEvents } from './fold.js'
+
+const usage = (eventId: string, occurredAt: string, action: string, extra: Partial<ChurnEvent> = {}): ChurnEvent =>
+  ({ eventId, customerId: 'acme', occurredAt, kind: 'usage', action, quantity: 1, ...extra }) as ChurnEvent
+const billing = (eventId: string, occurredAt: string, type: string, extra: Record<string, unknown> = {}): ChurnEvent =>
+  ({ eventId, customerId: 'acme', occurredAt, kind: 'billing', type, ...extra }) as ChurnEvent
+
+// The hand-computed example of docs/adr/0003 (ages in days before asOf's day 2026-04-01).
+const EVENTS: ChurnEvent[] = [
+  billing('b1', '2026-01-01T00:00:00Z', 'subscription_started', { mrr: 4900, plan: 'pro' }),
+  billing('b2', '2026-01-01T00:00:00Z', 'invoice_paid', { amount: 4900 }),
+  usage('u1', '2026-01-05T09:00:00Z', 'seat_added', { quantity: 5 }),
+  usage('u2', '2026-01-10T09:00:00Z', 'seat_removed', { quantity: 1 }),
+  billing('b3', '2026-02-01T00:00:00Z', 'invoice_paid', { amount: 4900 }),
+  billing('b4', '2026-02-15T00:00:00Z', 'subscription_changed', { mrr: 9900, plan: 'business' }),
+  ...[1, 2, 3, 4].map((i) => usage(`u-feb-${i}`, '2026-02-20T10:00:00Z', 'login', { userId: 'u1' })),
+  billing('b5', '2026-03-01T00:00:00Z', 'invoice_paid', { amount: 9900 }),
+  usage('u3', '2026-03-15T10:00:00Z', 'support_ticket_opened', { userId: 'u3' }),
+  billing('b6', '2026-03-20T00:00:00Z', 'payment_failed', { amount: 9900 }),
+  billing('b7', '2026-03-25T10:00:00Z', 'subscription_canceled', { reason: 'too_expensive', voluntary: true }),
+  usage('u4', '2026-03-30T08:00:00Z', 'login', { userId: 'u1' }),
+  usage('u5', '2026-03-30T09:00:00Z', 'login', { userId: 'u2' }),
+  usage('u6', '2026-03-30T23:59:59Z', 'login', { userId: 'u2' }),
+  usage('u7', '2026-03-31T12:00:00+02:00', 'api_call', { quantity: 10, userId: 'u1' }),
+]
+const AS_OF = '2026-04-01T12:00:00Z'
+const FEATURE_SET = defineFeatureSet(['login', 'api_call', 'report_exported'])
+
+describe('computeFeatures', () => {
+  it('matches the hand-computed example', () => {
+    const vector = computeFeatures(historyFromEvents('acme', EVENTS), AS_OF, FEATURE_SET)
+    expect(vector.values).toEqual({
+      tenure_days: 90.5,
+      days_since_last_activity: 1,
+      events_7d: 4,
+      events_14d: 4,
+      // Days 15-90 before asOf hold 7 events (ages 17, 40 x4, 81, 86): 7 x 14 / 76 = 1.28947...
+      baseline_events_14d: 1.2895,
+      events_30d: 5,
+      events_90d: 11,
+      activity_trend_30d: 0.25,
+      active_days_30d: 3,
+      active_users_30d: 3,
+      seats: 4,
+      seat_utilization_30d: 0.75,
+      mrr: 9900,
+      mrr_change_90d: 5000,
+      failed_payments_90d: 1,
+      days_since_last_payment: 31.5,
+      cancellation_requested: 1,
+      reactivations: 0,
+      support_tickets_30d: 1,
+      support_tickets_90d: 1,
+      'action_30d:login': 3,
+      'action_30d:api_call': 1,
+      'action_30d:report_exported': 0,
+    })
+    expect(vector.plan).toBe('business')
+    expect(vector.subscription.status).toBe('canceling')
+    expect(vector.lastActiveDay).toBe('2026-03-31')
+    expect(toFeatureArray(vector, FEATURE_SET)).toHaveLength(FEATURE_SET.names.length)
+  })
+
+  it('ignores every event after asOf, including usage later on asOf’s own day', () => {
+    const before = computeFeatures(historyFromEvents('acme', EVENTS), AS_OF, FEATURE_SET)
+    const later: ChurnEvent[] = [
+      usage('x1', '2026-04-01T08:00:00Z', 'login', { userId: 'u9' }),
+      usage('x2', '2026-04-01T13:00:00Z', 'report_exported', { userId: 'u9' }),
+      usage('x3', '2026-05-01T00:00:00Z', 'seat_added', { quantity: 50 }),
+      billing('x4', '2026-04-01T12:00:00.001Z', 'subscription_ended', { reason: 'too_expensive', voluntary: true }),
+      billing('x5', '2026-04-02T00:00:00Z', 'subscription_reactivated', { mrr: 100 }),
+      billing('x6', '2026-04-03T00:00:00Z', 'payment_failed'),
+    ]
+    const after = computeFeatures(historyFromEvents('acme', [...later, ...EVENTS]), AS_OF, FEATURE_SET)
+    expect(after).toEqual(before)
+  })
+
+  it('gives the same features whatever order events arrive in, and ignores repeated eventIds', () => {
+    const inOrder = computeFeatures(historyFromEvents('acme', EVENTS), AS_OF, FEATURE_SET)
+    const shuffled = [...EVENTS].reverse()
+    const withDuplicates = [...shuffled, ...EVENTS.slice(0, 5)]
+    expect(computeFeatures(historyFromEvents('acme', withDuplicates), AS_OF, FEATURE_SET)).toEqual(inOrder)
+  })
+
+  it('treats a customer with no usage as silent for its whole tenure', () => {
+    const history = historyFromEvents('acme', EVENTS.filter((e) => e.kind === 'billing'))
+    const vector = computeFeatures(history, AS_OF, FEATURE_SET)
+    expect(vector.values.days_since_last_activity).toBe(90.5)
+    expect(vector.values.seats).toBe(1)
+    expect(vector.values.events_90d).toBe(0)
+    expect(vector.values.activity_trend_30d).toBe(0)
+    expect(vector.lastActiveDay).toBeNull()
+  })
+})

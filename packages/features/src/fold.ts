@@ -1,0 +1,85 @@
+import type { BillingEvent, ChurnEvent, UsageEvent } from '@churnwatch/contract'
+import type { BillingRecord, CustomerHistory, DailyActivity, DailyUsers } from './history.js'
+import { utcDay, toEpochMs } from './time.js'
+
+/** A daily bucket increment for one (customer, day, action). */
+export interface ActivityDelta extends DailyActivity {
+  customerId: string
+}
+
+/** One (customer, day, user) seen in a batch. */
+export interface UserDayDelta {
+  customerId: string
+  day: string
+  userId: string
+  eventCount: number
+}
+
+/**
+ * Pre-aggregates usage events per customer, UTC day of occurredAt and action (event time,
+ * whatever the arrival order), and the distinct users per customer and day. Adding the
+ * deltas of two batches equals the deltas of both batches together.
+ */
+export function bucketUsageEvents(events: Iterable<UsageEvent>): { activity: ActivityDelta[]; users: UserDayDelta[] } {
+  const activity = new Map<string, ActivityDelta>()
+  const users = new Map<string, UserDayDelta>()
+  for (const e of events) {
+    const day = utcDay(toEpochMs(e.occurredAt))
+    const quantity = e.quantity ?? 1
+    const key = `${e.customerId}\u0000${day}\u0000${e.action}`
+    const bucket = activity.get(key)
+    if (bucket) {
+      bucket.eventCount += 1
+      bucket.quantity += quantity
+    } else {
+      activity.set(key, { customerId: e.customerId, day, action: e.action, eventCount: 1, quantity })
+    }
+    if (e.userId) {
+      const userKey = `${e.customerId}\u0000${day}\u0000${e.userId}`
+      const seen = users.get(userKey)
+      if (seen) seen.eventCount += 1
+      else users.set(userKey, { customerId: e.customerId, day, userId: e.userId, eventCount: 1 })
+    }
+  }
+  return { activity: [...activity.values()], users: [...users.values()] }
+}
+
+/** The stored form of a billing event (epoch-ms time, absent fields as null). */
+export function toBillingRecord(e: BillingEvent): BillingRecord {
+  return {
+    eventId: e.eventId,
+    occurredAt: toEpochMs(e.occurredAt),
+    type: e.type,
+    mrr: e.mrr ?? null,
+    amount: e.amount ?? null,
+    plan: e.plan ?? null,
+    reason: e.reason ?? null,
+    voluntary: e.voluntary ?? null,
+  }
+}
+
+/**
+ * Builds a customer's history straight from raw events (first occurrence of each eventId wins).
+ * The reference fold: storage must yield the same history for the same events.
+ */
+export function historyFromEvents(customerId: string, events: Iterable<ChurnEvent>): CustomerHistory {
+  const seen = new Set<string>()
+  const usage: UsageEvent[] = []
+  const billing: BillingRecord[] = []
+  for (const e of events) {
+    if (e.customerId !== customerId || seen.has(e.eventId)) continue
+    seen.add(e.eventId)
+    if (e.kind === 'usage') usage.push(e)
+    else billing.push(toBillingRecord(e))
+  }
+  const { activity, users } = bucketUsageEvents(usage)
+  const usersByDay = new Map<string, string[]>()
+  for (const u of users) usersByDay.set(u.day, [...(usersByDay.get(u.day) ?? []), u.userId])
+  const dailyUsers: DailyUsers[] = [...usersByDay.entries()].map(([day, userIds]) => ({ day, userIds }))
+  return {
+    customerId,
+    activity: activity.map(({ customerId: _c, ...bucket }) => bucket),
+    users: dailyUsers,
+    billing,
+  }
+}

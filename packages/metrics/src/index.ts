@@ -1,0 +1,12 @@
+// The public surface of @churnwatch/metrics: every export is named here.
+export {
+  churnMetrics,
+  EARLY_CHURN_DAYS,
+  type ChurnKindSplit,
+  type ChurnMetricsOptions,
+  type ChurnPeriod,
+} from './churn.js'
+export { retentionCohorts, type CohortRow, type RetentionOptions } from './cohorts.js'
+export { type ChurnInterval } from './periods.js'
+export { type BillingHistory } from './timeline.js'
+export { METRICS_ERROR_CODES } from './errors.js'

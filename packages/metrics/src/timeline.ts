@@ -1,0 +1,96 @@
+import type { BillingType } from '@churnwatch/contract'
+import { sortBilling, subscriptionStateAt, type BillingRecord, type SubscriptionState } from '@churnwatch/features'
+
+/** One customer's billing events, as stored (any order). */
+export interface BillingHistory {
+  customerId: string
+  billing: readonly BillingRecord[]
+}
+
+/** One lifecycle event with the subscription state just before and just after it. */
+export interface Transition {
+  at: number
+  type: BillingType
+  reason: string | null
+  before: SubscriptionState
+  after: SubscriptionState
+}
+
+export interface Timeline {
+  customerId: string
+  transitions: readonly Transition[]
+}
+
+// Invoices and failed payments change neither status nor MRR in the fold, so they are dropped
+// before folding: the quadratic prefix folds below then stay over a handful of events.
+const LIFECYCLE_TYPES: ReadonlySet<BillingType> = new Set<BillingType>([
+  'subscription_started',
+  'subscription_changed',
+  'subscription_canceled',
+  'subscription_ended',
+  'subscription_reactivated',
+])
+
+const NONE: SubscriptionState = subscriptionStateAt([], 0)
+
+/** True for the statuses the churn definition counts as a customer (canceling still pays). */
+export function isActiveStatus(state: SubscriptionState): boolean {
+  return state.status === 'active' || state.status === 'canceling'
+}
+
+/**
+ * Per-customer transitions folded with the features package's `subscriptionStateAt`, so metrics
+ * and the model share one churn definition. Histories with the same customerId are merged and a
+ * repeated eventId counts once (the contract's duplicate rule).
+ */
+export function buildTimelines(histories: readonly BillingHistory[]): Timeline[] {
+  const byCustomer = new Map<string, Map<string, BillingRecord>>()
+  for (const h of histories) {
+    let events = byCustomer.get(h.customerId)
+    if (!events) byCustomer.set(h.customerId, (events = new Map()))
+    for (const e of h.billing) if (LIFECYCLE_TYPES.has(e.type) && !events.has(e.eventId)) events.set(e.eventId, e)
+  }
+  const timelines: Timeline[] = []
+  for (const [customerId, events] of byCustomer) {
+    const sorted = sortBilling([...events.values()])
+    let before = NONE
+    const transitions = sorted.map((e, i) => {
+      // Folding the prefix (not filtering by time) keeps same-instant events in sortBilling order.
+      const after = subscriptionStateAt(sorted.slice(0, i + 1), Number.POSITIVE_INFINITY)
+      const t: Transition = { at: e.occurredAt, type: e.type, reason: e.reason ?? null, before, after }
+      before = after
+      return t
+    })
+    timelines.push({ customerId, transitions })
+  }
+  return timelines
+}
+
+/** Index of the first transition at or after t. */
+function lowerBound(transitions: readonly Transition[], t: number): number {
+  let lo = 0
+  let hi = transitions.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((transitions[mid]?.at ?? Number.POSITIVE_INFINITY) < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The state just before instant t: every event strictly earlier than t applied. */
+export function stateBefore(timeline: Timeline, t: number): SubscriptionState {
+  const i = lowerBound(timeline.transitions, t)
+  return timeline.transitions[i - 1]?.after ?? NONE
+}
+
+/** Transitions with start <= at < end, in order. */
+export function transitionsIn(timeline: Timeline, start: number, end: number): Transition[] {
+  const out: Transition[] = []
+  for (let i = lowerBound(timeline.transitions, start); i < timeline.transitions.length; i++) {
+    const t = timeline.transitions[i]
+    if (!t || t.at >= end) break
+    out.push(t)
+  }
+  return out
+}

@@ -1,0 +1,131 @@
+import type { Driver, RiskBand } from '@churnwatch/contract'
+import {
+  computeFeatures,
+  defineFeatureSet,
+  sortBilling,
+  isActiveAt,
+  toFeatureArray,
+  utcDay,
+  type CustomerHistory,
+  type FeatureSet,
+  type FeatureVector,
+} from '@churnwatch/features'
+import { deserializeModel, explain, predict, type Model } from '@churnwatch/model'
+import { bandOf, type BandThresholds } from './bands.js'
+import { getActiveModel, listCustomerIds, readCustomerHistories, type Queryable } from '@churnwatch/storage'
+
+/** The active model, ready to score: its feature set and band thresholds come with it. */
+export interface ActiveScorer {
+  version: string
+  model: Model
+  featureSet: FeatureSet
+  bands: BandThresholds
+}
+
+/** One customer's score as of `asOf`. Money in integer minor units. */
+export interface ScoredCustomer {
+  customerId: string
+  asOf: string
+  probability: number
+  band: RiskBand
+  drivers: Driver[]
+  mrr: number
+  /** probability x MRR, rounded to whole minor units. */
+  revenueAtRisk: number
+  plan: string | null
+  vector: FeatureVector
+}
+
+const DEFAULT_BANDS: BandThresholds = { high: 0.5, medium: 0.2, rearm: 0.35 }
+
+/** Loads and deserialises the active model; undefined when no version is active. */
+export async function loadActiveScorer(db: Queryable, bandsOverride?: Partial<BandThresholds>): Promise<ActiveScorer | undefined> {
+  const record = await getActiveModel(db)
+  if (!record) return undefined
+  const model = deserializeModel(record.artifact)
+  const stored = (record.metrics.bands as BandThresholds | undefined) ?? DEFAULT_BANDS
+  return {
+    version: record.version,
+    model,
+    featureSet: defineFeatureSet(model.trackedActions),
+    bands: { ...stored, ...bandsOverride },
+  }
+}
+
+/**
+ * Scores the customers active at `asOf` among `histories` in one prediction call (never row by
+ * row), with the top drivers of each score. Inactive customers are returned apart.
+ */
+export function scoreHistories(
+  scorer: ActiveScorer,
+  histories: readonly CustomerHistory[],
+  asOf: string,
+): { scored: ScoredCustomer[]; inactive: string[] } {
+  const asOfMs = Date.parse(asOf)
+  const vectors: FeatureVector[] = []
+  const inactive: string[] = []
+  for (const history of histories) {
+    const billing = sortBilling(history.billing.filter((e) => e.occurredAt <= asOfMs))
+    if (!isActiveAt(billing, asOfMs)) inactive.push(history.customerId)
+    else vectors.push(computeFeatures({ ...history, billing }, asOfMs, scorer.featureSet))
+  }
+  if (vectors.length === 0) return { scored: [], inactive }
+  const rows = vectors.map((v) => toFeatureArray(v, scorer.featureSet))
+  const probabilities = predict(scorer.model, rows)
+  const drivers = explain(scorer.model, rows, 3)
+  const scored = vectors.map((vector, i) => {
+    const probability = probabilities[i] ?? 0
+    const mrr = vector.values.mrr ?? 0
+    return {
+      customerId: vector.customerId,
+      asOf: vector.asOf,
+      probability,
+      band: bandOf(probability, scorer.bands),
+      drivers: drivers[i] ?? [],
+      mrr,
+      revenueAtRisk: Math.round(probability * mrr),
+      plan: vector.plan,
+      vector,
+    }
+  })
+  return { scored, inactive }
+}
+
+/** Reads what scoring at `asOf` needs (90 days of usage before asOf's day, billing up to asOf). */
+export async function readHistoriesForScoring(db: Queryable, customerIds: readonly string[], asOf: string): Promise<CustomerHistory[]> {
+  const asOfMs = Date.parse(asOf)
+  return readCustomerHistories(db, customerIds, {
+    sinceDay: utcDay(asOfMs - 91 * 86_400_000),
+    untilDay: utcDay(asOfMs - 86_400_000),
+  })
+}
+
+/**
+ * Scores every customer active at `asOf` in id-ordered chunks, handing each chunk to `onChunk`
+ * (write a CSV, save scores...). The next chunk is read while the current one is scored, so the
+ * database and the CPU work at the same time. Returns how many were scored.
+ */
+export async function scoreAllCustomersAt(
+  db: Queryable,
+  scorer: ActiveScorer,
+  options: { asOf: string; chunkSize?: number; onChunk: (scored: ScoredCustomer[], inactive: string[]) => Promise<void> | void },
+): Promise<{ scored: number; inactive: number }> {
+  const chunkSize = options.chunkSize ?? 5_000
+  const readChunk = async (afterId: string | undefined) => {
+    const ids = await listCustomerIds(db, { ...(afterId !== undefined ? { afterId } : {}), limit: chunkSize })
+    return { ids, histories: ids.length === 0 ? [] : await readHistoriesForScoring(db, ids, options.asOf) }
+  }
+  let scoredCount = 0
+  let inactiveCount = 0
+  let next = readChunk(undefined)
+  for (;;) {
+    const { ids, histories } = await next
+    if (ids.length === 0) break
+    next = readChunk(ids[ids.length - 1])
+    const { scored, inactive } = scoreHistories(scorer, histories, options.asOf)
+    scoredCount += scored.length
+    inactiveCount += inactive.length
+    await options.onChunk(scored, inactive)
+  }
+  return { scored: scoredCount, inactive: inactiveCount }
+}

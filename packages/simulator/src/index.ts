@@ -1,0 +1,19 @@
+export { simulateBusiness } from './simulate.js'
+export { toNdjsonLines, truthToCsv, TRUTH_CSV_HEADER } from './serialize.js'
+export { createRng, mixSeed, type Rng } from './rng.js'
+export type {
+  CustomerTruth,
+  ResolvedSimulateOptions,
+  SimBillingEvent,
+  SimBillingType,
+  SimCancelReason,
+  SimChurn,
+  SimChurnReason,
+  SimEvent,
+  SimMonthTruth,
+  SimPlan,
+  SimUsageAction,
+  SimUsageEvent,
+  SimulateOptions,
+  Simulation,
+} from './types.js'

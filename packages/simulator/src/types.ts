@@ -1,0 +1,119 @@
+// Local mirrors of the event contract v1 (design.md), field names exactly as there; to be replaced
+// by the types of @churnwatch/contract once that package is published.
+
+export type SimPlan = 'starter' | 'pro' | 'enterprise'
+
+export type SimUsageAction =
+  | 'login'
+  | 'dashboard_viewed'
+  | 'api_call'
+  | 'report_exported'
+  | 'seat_added'
+  | 'seat_removed'
+  | 'support_ticket_opened'
+
+export type SimCancelReason =
+  | 'too_expensive'
+  | 'missing_features'
+  | 'switched_competitor'
+  | 'no_longer_needed'
+  | 'poor_support'
+
+/** Reason on a voluntary cancel/end, or `payment_failed` on an involuntary end. */
+export type SimChurnReason = SimCancelReason | 'payment_failed'
+
+export type SimBillingType =
+  | 'subscription_started'
+  | 'subscription_changed'
+  | 'invoice_paid'
+  | 'payment_failed'
+  | 'subscription_canceled'
+  | 'subscription_ended'
+  | 'subscription_reactivated'
+
+export interface SimUsageEvent {
+  eventId: string
+  customerId: string
+  occurredAt: string
+  kind: 'usage'
+  action: SimUsageAction
+  quantity: number
+  userId: string
+}
+
+/**
+ * `mrr` is set on started/changed/reactivated, `amount` on invoice_paid/payment_failed,
+ * `reason` and `voluntary` on canceled/ended; `currency` is always 'USD'.
+ */
+export interface SimBillingEvent {
+  eventId: string
+  customerId: string
+  occurredAt: string
+  kind: 'billing'
+  type: SimBillingType
+  mrr?: number
+  currency: 'USD'
+  plan?: SimPlan
+  amount?: number
+  reason?: SimChurnReason
+  voluntary?: boolean
+}
+
+export type SimEvent = SimUsageEvent | SimBillingEvent
+
+/** The simulator's own 90-day churn probability for a customer active at `monthStart`. */
+export interface SimMonthTruth {
+  monthStart: string
+  trueChurnProbability90d: number
+}
+
+/** One `subscription_ended` of a customer (a later comeback does not remove it). */
+export interface SimChurn {
+  endedAt: string
+  voluntary: boolean
+  reason: SimChurnReason
+}
+
+export interface CustomerTruth {
+  customerId: string
+  /** First `subscription_started` (before the simulation start for customers that already existed). */
+  startedAt: string
+  /** Last `subscription_ended` when the customer is not active at the end of the simulation, else null. */
+  endedAt: string | null
+  /** Whether that last end was voluntary; null while active. */
+  voluntary: boolean | null
+  /** Every end in order, including ones later undone by a comeback. */
+  churns: SimChurn[]
+  /** One entry per calendar month start (00:00Z on the 1st) at which the customer was active. */
+  monthly: SimMonthTruth[]
+}
+
+export interface SimulateOptions {
+  /** Distinct customers over the whole run (those existing at the start plus later arrivals). */
+  customers: number
+  /** Simulated calendar months from `start`. */
+  months: number
+  /** Any safe integer; the same options and seed give a byte-identical event stream. */
+  seed: number
+  /** UTC midnight, ISO-8601; default '2025-01-01T00:00:00Z'. */
+  start?: string
+  /** Mean usage events per active user per day (aggregated with `quantity`); default 1. Scales volume. */
+  eventsPerActiveUserPerDay?: number
+  /** Share of customers already subscribed at `start` (backdated tenure up to 3 years); default 0.4. */
+  initialCustomerShare?: number
+  /** Multiplies the voluntary churn hazard; default 1. */
+  churnScale?: number
+}
+
+export type ResolvedSimulateOptions = Required<SimulateOptions>
+
+export interface Simulation {
+  readonly options: ResolvedSimulateOptions
+  /** Simulated interval [start, end), ISO-8601 UTC. */
+  readonly start: string
+  readonly end: string
+  /** A fresh, deterministic pass over all events ordered by `occurredAt`; each call restarts. */
+  events(): Generator<SimEvent, void, undefined>
+  /** Ground truth per customer (computed once, then cached). */
+  truth(): CustomerTruth[]
+}

@@ -1,0 +1,77 @@
+import type { ChurnEvent } from '@churnwatch/contract'
+import { historyFromEvents, isActiveAt, sortBilling } from '@churnwatch/features'
+import { backfillLines } from '@churnwatch/ingest'
+import { loadActiveScorer, scoreAllCustomersAt, type ScoredCustomer } from '@churnwatch/scoring'
+import { simulateBusiness } from '@churnwatch/simulator'
+import { getModel, listModels, migrate } from '@churnwatch/storage'
+import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { selectTensorflowBackend, trainAndRegister } from '../src/index.js'
+
+describe('training and scoring from stored history', { timeout: 180_000 }, () => {
+  const simulation = simulateBusiness({ customers: 400, months: 15, seed: 5, eventsPerActiveUserPerDay: 0.25 })
+  const events = [...simulation.events()] as ChurnEvent[]
+  const asOf = '2026-03-01T00:00:00Z'
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase('cw_train')
+    await migrate(db.pool)
+    await backfillLines(db.pool, events.map((e) => JSON.stringify(e)))
+    await selectTensorflowBackend()
+  }, 120_000)
+  afterAll(() => db.drop())
+
+  it('trains logistic and GBDT models on a time-based holdout, stores both with metrics, and activates one', async () => {
+    const logistic = await trainAndRegister(db.pool, { asOf, kind: 'logistic' })
+    const gbdt = await trainAndRegister(db.pool, { asOf, kind: 'gbdt', activate: true })
+    for (const outcome of [logistic, gbdt]) {
+      expect(outcome.holdoutRows).toBeGreaterThan(100)
+      expect(outcome.trainingRows).toBeGreaterThan(outcome.holdoutRows)
+      expect(outcome.holdout.rocAuc).toBeGreaterThan(0.6)
+      expect(outcome.bands.high).toBeGreaterThanOrEqual(outcome.bands.rearm)
+      expect(outcome.bands.rearm).toBeGreaterThanOrEqual(outcome.bands.medium)
+      // The last observation date leaves a full horizon before asOf: labels never look past it.
+      expect(Date.parse(outcome.observationDates.at(-1) ?? '')).toBeLessThanOrEqual(Date.parse(asOf) - 90 * 86_400_000)
+    }
+    const models = await listModels(db.pool)
+    expect(models.map((m) => [m.kind, m.active]).sort()).toEqual([
+      ['gbdt', true],
+      ['logistic', false],
+    ])
+    const stored = await getModel(db.pool, gbdt.version)
+    expect(stored?.metrics).toMatchObject({ holdout: { rocAuc: gbdt.holdout.rocAuc }, bands: gbdt.bands })
+    expect(stored?.featureNames).toContain('days_since_last_activity')
+  })
+
+  it('scores exactly the customers active at asOf with probabilities, bands, drivers and revenue at risk', async () => {
+    const scorer = await loadActiveScorer(db.pool)
+    if (!scorer) throw new Error('no active model')
+    const all: ScoredCustomer[] = []
+    const result = await scoreAllCustomersAt(db.pool, scorer, { asOf, chunkSize: 150, onChunk: (scored) => void all.push(...scored) })
+
+    const ids = [...new Set(events.map((e) => e.customerId))]
+    const expectedActive = ids.filter((id) => isActiveAt(sortBilling(historyFromEvents(id, events).billing), Date.parse(asOf)))
+    expect(all.map((s) => s.customerId).sort()).toEqual(expectedActive.sort())
+    expect(result.scored).toBe(expectedActive.length)
+    for (const s of all) {
+      expect(s.probability).toBeGreaterThanOrEqual(0)
+      expect(s.probability).toBeLessThanOrEqual(1)
+      expect(s.revenueAtRisk).toBe(Math.round(s.probability * s.mrr))
+      expect(s.band).toBe(s.probability >= scorer.bands.high ? 'high' : s.probability >= scorer.bands.medium ? 'medium' : 'low')
+      expect(s.drivers.length).toBeGreaterThan(0)
+      expect(s.drivers[0]?.sentence.length).toBeGreaterThan(10)
+    }
+    // The top decile of scores churns more often within 90 days than the rest (the model ranks).
+    const churnedSoon = new Set(
+      events
+        .filter((e) => e.kind === 'billing' && e.type === 'subscription_ended')
+        .filter((e) => Date.parse(e.occurredAt) > Date.parse(asOf) && Date.parse(e.occurredAt) <= Date.parse(asOf) + 90 * 86_400_000)
+        .map((e) => e.customerId),
+    )
+    const ranked = [...all].sort((a, b) => b.probability - a.probability)
+    const top = ranked.slice(0, Math.ceil(ranked.length / 10))
+    const rest = ranked.slice(top.length)
+    const rate = (list: ScoredCustomer[]) => list.filter((s) => churnedSoon.has(s.customerId)).length / list.length
+    expect(rate(top)).toBeGreaterThan(rate(rest))
+  })
+})

@@ -1,0 +1,31 @@
+export {
+  DEFAULT_TOLERANCE_SEC,
+  generateSecret,
+  SECRET_PREFIX,
+  secretKey,
+  signWebhook,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  webhookHeaders,
+  type HeadersLike,
+  type SignInput,
+  type VerifyFailure,
+  type VerifyOptions,
+  type VerifyResult,
+  type WebhookHeaders,
+} from './signing.js'
+export { DEFAULT_BACKOFF, nextAttemptDelayMs, type BackoffOptions } from './schedule.js'
+export {
+  createWebhookDispatcher,
+  ENDPOINT_DISABLED_EVENT,
+  USER_AGENT,
+  type AttemptOutcome,
+  type DeliveryAttempt,
+  type DispatchSummary,
+  type EndpointDisabled,
+  type OutboxMessage,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+  type WebhookStore,
+} from './delivery.js'
+export { WEBHOOKS_ERROR_CODES } from './errors.js'

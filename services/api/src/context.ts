@@ -1,0 +1,73 @@
+import { TOPICS } from '@churnwatch/contract'
+import type { Kafka, Publisher } from '@churnwatch/kafka'
+import type { Logger, Registry } from '@churnwatch/observability'
+import type { Pool } from '@churnwatch/storage'
+
+/** Topic names the API reads or writes, with the deployment's prefix applied. */
+export interface ApiTopics {
+  usage: string
+  billing: string
+  alerts: string
+  deadLetter: string
+}
+
+/** The topic names for a prefix (empty in production, unique per test). */
+export function apiTopics(prefix = ''): ApiTopics {
+  return { usage: prefix + TOPICS.usage, billing: prefix + TOPICS.billing, alerts: prefix + TOPICS.alerts, deadLetter: prefix + TOPICS.deadLetter }
+}
+
+/** Tunables with production defaults; main.ts fills them from the environment. */
+export interface ApiOptions {
+  rateLimitPerMinute: number
+  bodyLimitBytes: number
+  eventsBatchBodyLimitBytes: number
+  featureBuilderGroupId: string
+  readyMaxConsumerLag: number | undefined
+  authCacheTtlMs: number
+  publishTimeoutMs: number
+  /** Proxy hops whose X-Forwarded-For is trusted for the client address (rate limiting, logs). */
+  trustProxyHops: number
+  /** How long scrape-time and readiness figures (lag, counts) are reused. */
+  probeCacheMs: number
+  /** Upper bound for each readiness probe. */
+  probeTimeoutMs: number
+}
+
+export const DEFAULT_API_OPTIONS: ApiOptions = {
+  rateLimitPerMinute: 6_000,
+  bodyLimitBytes: 1_048_576,
+  eventsBatchBodyLimitBytes: 8 * 1_048_576,
+  featureBuilderGroupId: 'churnwatch-feature-builder',
+  readyMaxConsumerLag: undefined,
+  authCacheTtlMs: 30_000,
+  publishTimeoutMs: 10_000,
+  trustProxyHops: 0,
+  probeCacheMs: 5_000,
+  probeTimeoutMs: 3_000,
+}
+
+/** What buildApp needs. The caller owns every connection and closes it after the app. */
+export interface ApiDeps {
+  pool: Pool
+  /** Connected by the caller; used for event intake and alert status events. */
+  publisher: Publisher
+  /** For readiness, consumer lag and dead-letter counts; those report "skipped" without it. */
+  kafka?: Kafka
+  log: Logger
+  registry: Registry
+  topics?: ApiTopics
+  now?: () => Date
+  options?: Partial<ApiOptions>
+}
+
+/** What every route plugin receives. */
+export interface ApiContext {
+  pool: Pool
+  publisher: Publisher
+  kafka: Kafka | undefined
+  log: Logger
+  registry: Registry
+  topics: ApiTopics
+  now: () => Date
+  options: ApiOptions
+}

@@ -1,0 +1,64 @@
+import { ConfigError, loadConfig } from '@churnwatch/config'
+import { TOPIC_SPECS } from '@churnwatch/contract'
+import { createKafka, createPublisher, ensureTopics } from '@churnwatch/kafka'
+import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
+import { createPool, migrate } from '@churnwatch/storage'
+import closeWithGrace from 'close-with-grace'
+import { apiTopics, buildApp } from './app.js'
+import { apiConfigSchema, readEnv } from './config.js'
+
+async function main(): Promise<void> {
+  const config = loadConfig(apiConfigSchema, readEnv())
+  const log = createLogger({ service: 'api', level: config.LOG_LEVEL })
+  const registry = createMetricsRegistry({ service: 'api' })
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    max: config.PG_POOL_MAX,
+    applicationName: 'churnwatch-api',
+    onIdleError: (err) => log.warn({ err }, 'idle database connection closed'),
+  })
+  await migrate(pool)
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churnwatch-api', log })
+  const topics = apiTopics(config.KAFKA_TOPIC_PREFIX)
+  // The topics this service produces to, so that intake works before the consumers first start.
+  await ensureTopics(kafka, [
+    { topic: topics.usage, numPartitions: TOPIC_SPECS.usage.numPartitions },
+    { topic: topics.billing, numPartitions: TOPIC_SPECS.billing.numPartitions },
+    { topic: topics.alerts, numPartitions: TOPIC_SPECS.alerts.numPartitions },
+  ])
+  const publisher = createPublisher(kafka, { log })
+  await publisher.connect()
+  const app = await buildApp({
+    pool,
+    publisher,
+    kafka,
+    log,
+    registry,
+    topics,
+    options: {
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      eventsBatchBodyLimitBytes: config.EVENTS_BATCH_BODY_LIMIT_BYTES,
+      featureBuilderGroupId: config.FEATURE_BUILDER_GROUP_ID,
+      readyMaxConsumerLag: config.READY_MAX_CONSUMER_LAG,
+      authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+    },
+  })
+  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error')
+    else log.info({ signal }, 'shutting down')
+    // In-flight requests finish; new ones get 503 while closing.
+    await app.close()
+    await publisher.disconnect()
+    await pool.end()
+  })
+  const address = await app.listen({ host: config.HOST, port: config.PORT })
+  log.info({ address }, 'api listening')
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`)
+  process.exit(1)
+})

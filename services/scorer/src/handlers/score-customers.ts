@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto'
+import type { RiskScoreEvent } from '@churnwatch/contract'
+import type { Publisher } from '@churnwatch/kafka'
+import type { Counter, Logger } from '@churnwatch/observability'
+import { readHistoriesForScoring, scoreHistories, type ActiveScorer, type ScoredCustomer } from '@churnwatch/scoring'
+import {
+  alertChangeEvent,
+  deleteScores,
+  enqueueKafkaMessages,
+  enqueueWebhooks,
+  lockCustomers,
+  lockLiveAlerts,
+  readCurrentScores,
+  saveScores,
+  withTransaction,
+  writeAlerts,
+  type AlertRow,
+  type Pool,
+} from '@churnwatch/storage'
+import { sortBilling, subscriptionStateAt } from '@churnwatch/features'
+import { decideAlerts, DEFAULT_ALERT_RULES, type AlertChange, type CustomerSignal, type LiveAlert } from '../rules/alert-rules.js'
+import { isMaterialChange } from '../rules/bands.js'
+
+export interface ScoreCustomersDeps {
+  pool: Pool
+  publisher: Publisher
+  topics: { riskScores: string; alerts: string }
+  log: Logger
+  materialDelta: number
+  counters: { scored: Counter<'band'>; published: Counter; alerts: Counter<'kind' | 'change'> }
+  now?: () => Date
+}
+
+export interface ScoreOutcome {
+  scored: number
+  published: number
+  alertChanges: AlertChange[]
+  inactive: number
+}
+
+/**
+ * Scores customers as of `asOf`, stores current scores (history for material changes), decides
+ * alerts, and writes alerts with their webhook and Kafka outbox rows in the same transaction: an
+ * alert event leaves only once its alert is committed (the caller relays the outbox after the
+ * commit). Material score changes are published before committing (at-least-once): a score whose
+ * commit failed is superseded by the next one, and its id-less event names no stored entity.
+ */
+export function createScoreCustomers(deps: ScoreCustomersDeps) {
+  const now = deps.now ?? (() => new Date())
+  return async (scorer: ActiveScorer, customerIds: readonly string[], asOf: string): Promise<ScoreOutcome> => {
+    const ids = [...new Set(customerIds)]
+    const histories = await readHistoriesForScoring(deps.pool, ids, asOf)
+    const { scored, inactive } = scoreHistories(scorer, histories, asOf)
+    const asOfMs = Date.parse(asOf)
+    const endedStates = new Map(
+      histories
+        .filter((h) => inactive.includes(h.customerId))
+        .map((h) => [h.customerId, subscriptionStateAt(sortBilling(h.billing), asOfMs)]),
+    )
+    return withTransaction(deps.pool, async (tx) => {
+      await lockCustomers(tx, ids)
+      const current = await readCurrentScores(tx, ids)
+      const live = groupByCustomer(await lockLiveAlerts(tx, ids))
+      const scoredAt = now().toISOString()
+      const rows = scored.map((s) => {
+        const row = toScoreRow(s, scorer.version, scoredAt)
+        return { ...row, material: isMaterialChange(current.get(s.customerId), row, deps.materialDelta) }
+      })
+      await saveScores(tx, rows)
+      await deleteScores(tx, inactive)
+
+      const options = { ...DEFAULT_ALERT_RULES, thresholds: scorer.bands }
+      const changes: AlertChange[] = []
+      for (const s of scored) changes.push(...decideAlerts(signalOf(s), live.get(s.customerId) ?? [], options))
+      for (const customerId of inactive) {
+        const liveAlerts = live.get(customerId)
+        const state = endedStates.get(customerId)
+        if (!liveAlerts || !state) continue
+        changes.push(...decideAlerts(inactiveSignal(customerId, asOf, state.status), liveAlerts, options))
+      }
+      await writeAlerts(tx, changes.map((c) => toAlertRow(c)))
+      const alertEvents = changes.map((c) => alertChangeEvent(c.alert, c.change))
+      for (const event of alertEvents) {
+        await enqueueWebhooks(tx, { eventType: event.kind, payload: event, customerId: event.customerId, messageIdPrefix: event.eventId })
+      }
+      const scoreEvents = rows.filter((r) => r.material).map((r) => toScoreEvent(r))
+      await deps.publisher.publish(deps.topics.riskScores, scoreEvents.map((e) => ({ key: e.customerId, value: e })))
+      await enqueueKafkaMessages(tx, deps.topics.alerts, alertEvents.map((e) => ({ key: e.customerId, value: e })))
+      for (const s of scored) deps.counters.scored.inc({ band: s.band })
+      deps.counters.published.inc(scoreEvents.length)
+      for (const c of changes) deps.counters.alerts.inc({ kind: c.alert.kind, change: c.change })
+      return { scored: scored.length, published: scoreEvents.length, alertChanges: changes, inactive: inactive.length }
+    })
+  }
+}
+
+function groupByCustomer(alerts: AlertRow[]): Map<string, LiveAlert[]> {
+  const map = new Map<string, LiveAlert[]>()
+  for (const a of alerts) {
+    if (a.status === 'resolved') continue
+    const list = map.get(a.customerId) ?? []
+    list.push({ ...a, status: a.status })
+    map.set(a.customerId, list)
+  }
+  return map
+}
+
+function toScoreRow(s: ScoredCustomer, modelVersion: string, scoredAt: string) {
+  return {
+    customerId: s.customerId,
+    probability: s.probability,
+    band: s.band,
+    drivers: s.drivers,
+    features: s.vector.values,
+    plan: s.plan,
+    mrr: s.mrr,
+    revenueAtRisk: s.revenueAtRisk,
+    modelVersion,
+    asOf: s.asOf,
+    scoredAt,
+  }
+}
+
+function signalOf(s: ScoredCustomer): CustomerSignal {
+  const v = s.vector.values
+  return {
+    customerId: s.customerId,
+    asOf: s.asOf,
+    probability: s.probability,
+    revenueAtRisk: s.revenueAtRisk,
+    drivers: s.drivers,
+    tenureDays: v.tenure_days ?? 0,
+    subscription: {
+      status: s.vector.subscription.status,
+      lastFailedAt: s.vector.subscription.lastFailedAt,
+      lastPaidAt: s.vector.subscription.lastPaidAt,
+    },
+    events14d: v.events_14d ?? 0,
+    baselineEvents14d: v.baseline_events_14d ?? 0,
+  }
+}
+
+function inactiveSignal(customerId: string, asOf: string, status: CustomerSignal['subscription']['status']): CustomerSignal {
+  return {
+    customerId,
+    asOf,
+    probability: 0,
+    revenueAtRisk: 0,
+    drivers: [],
+    tenureDays: 0,
+    subscription: { status, lastFailedAt: null, lastPaidAt: null },
+    events14d: 0,
+    baselineEvents14d: 0,
+  }
+}
+
+function toAlertRow({ alert }: AlertChange): AlertRow {
+  return {
+    ...alert,
+    acknowledgedAt: alert.acknowledgedAt,
+    resolvedAt: alert.status === 'resolved' ? alert.resolvedAt : null,
+    resolution: alert.status === 'resolved' ? alert.resolution : null,
+  }
+}
+
+
+function toScoreEvent(r: ReturnType<typeof toScoreRow>): RiskScoreEvent {
+  return {
+    eventId: `rs_${createHash('sha256').update(`${r.customerId}\u0000${r.modelVersion}\u0000${r.asOf}`).digest('hex').slice(0, 32)}`,
+    customerId: r.customerId,
+    probability: r.probability,
+    band: r.band,
+    drivers: r.drivers,
+    modelVersion: r.modelVersion,
+    asOf: r.asOf,
+  }
+}

@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from '@churnwatch/config'
+import { createKafka } from '@churnwatch/kafka'
+import { createLogger, createMetricsRegistry, startOpsServer } from '@churnwatch/observability'
+import { createPool, createWebhookStore, migrate, pingDatabase } from '@churnwatch/storage'
+import { createWebhookDispatcher } from '@churnwatch/webhooks'
+import closeWithGrace from 'close-with-grace'
+import { readEnv, scorerConfigSchema } from './config.js'
+import { createScorer } from './scorer.js'
+
+async function main(): Promise<void> {
+  const config = loadConfig(scorerConfigSchema, readEnv())
+  const log = createLogger({ service: 'scorer', level: config.LOG_LEVEL })
+  const registry = createMetricsRegistry({ service: 'scorer' })
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    applicationName: 'churnwatch-scorer',
+    onIdleError: (err) => log.warn({ err }, 'idle database connection closed'),
+  })
+  await migrate(pool)
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churnwatch-scorer', log })
+  const scorer = createScorer({
+    pool,
+    kafka,
+    log,
+    registry,
+    groupId: config.KAFKA_GROUP_ID,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    clock: config.SCORER_CLOCK,
+    sweepIntervalMs: config.SWEEP_INTERVAL_MS,
+    modelPollIntervalMs: config.MODEL_POLL_INTERVAL_MS,
+    materialDelta: config.MATERIAL_DELTA,
+    bandOverrides: {
+      ...(config.BAND_HIGH !== undefined ? { high: config.BAND_HIGH } : {}),
+      ...(config.BAND_MEDIUM !== undefined ? { medium: config.BAND_MEDIUM } : {}),
+      ...(config.BAND_REARM !== undefined ? { rearm: config.BAND_REARM } : {}),
+    },
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    onFatal: () => process.kill(process.pid, 'SIGTERM'),
+  })
+  const dispatcher = config.WEBHOOKS_ENABLED
+    ? createWebhookDispatcher({
+        store: createWebhookStore(pool),
+        log: log.child({ component: 'webhooks' }),
+        registry,
+        pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+        leaseMs: config.WEBHOOK_LEASE_MS,
+      })
+    : undefined
+  const ops = await startOpsServer({ port: config.HTTP_PORT, registry, isReady: scorer.isReady, checks: { database: () => pingDatabase(pool) } })
+  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error')
+    else log.info({ signal }, 'shutting down')
+    await dispatcher?.stop()
+    await scorer.stop()
+    await ops.close()
+    await pool.end()
+  })
+  await scorer.start()
+  await dispatcher?.start()
+  log.info({ port: ops.port }, 'ops server listening')
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,206 @@
+import { parseFeaturesChanged, TOPICS, TOPIC_SPECS, type FeaturesChangedEvent } from '@churnwatch/contract'
+import { createBatchRunner, createPublisher, ensureTopics, type Kafka } from '@churnwatch/kafka'
+import { Counter, type Logger, type Registry } from '@churnwatch/observability'
+import { loadActiveScorer, type ActiveScorer } from '@churnwatch/scoring'
+import { createOutboxRelay, getActiveModel, listCustomerIds, storedEventRange, type Pool } from '@churnwatch/storage'
+import { createScoreCustomers, type ScoreOutcome } from './handlers/score-customers.js'
+
+export interface ScorerDeps {
+  pool: Pool
+  kafka: Kafka
+  log: Logger
+  registry: Registry
+  groupId: string
+  topicPrefix?: string
+  clock: 'wall' | 'data'
+  sweepIntervalMs: number
+  modelPollIntervalMs: number
+  materialDelta: number
+  bandOverrides?: { high?: number; medium?: number; rearm?: number }
+  sessionTimeoutMs?: number
+  now?: () => Date
+  onFatal?: (error: unknown) => void
+}
+
+export interface Scorer {
+  start: () => Promise<void>
+  stop: () => Promise<void>
+  isReady: () => boolean
+  /** Rescores every customer as of the scorer's clock (or `asOf`); returns totals. */
+  sweep: (asOf?: string) => Promise<{ scored: number; alertChanges: number }>
+  /** The asOf the scorer uses now: the wall clock, or the latest event time seen. */
+  asOf: () => string
+  /** Loads the active model now if it changed (otherwise it is polled); true when it changed. */
+  reloadModel: () => Promise<boolean>
+  topics: { featuresChanged: string; riskScores: string; alerts: string; deadLetter: string }
+}
+
+const SWEEP_CHUNK = 500
+// How often the Kafka outbox is checked for messages a crash or a failed relay left behind.
+const OUTBOX_RELAY_INTERVAL_MS = 5_000
+
+/**
+ * Wires the scorer: features-changed announcements are rescored per partition batch, a
+ * scheduled sweep rescores everyone (silence produces no events), and activating a new model
+ * version triggers a full rescore.
+ */
+export function createScorer(deps: ScorerDeps): Scorer {
+  const prefix = deps.topicPrefix ?? ''
+  const topics = {
+    featuresChanged: prefix + TOPICS.featuresChanged,
+    riskScores: prefix + TOPICS.riskScores,
+    alerts: prefix + TOPICS.alerts,
+    deadLetter: prefix + TOPICS.deadLetter,
+  }
+  const log = deps.log.child({ component: 'scorer' })
+  const now = deps.now ?? (() => new Date())
+  const publisher = createPublisher(deps.kafka, { log })
+  const counters = {
+    scored: new Counter({ name: 'churnwatch_scores_total', help: 'Customers scored, by band', labelNames: ['band'] as const, registers: [deps.registry] }),
+    published: new Counter({ name: 'churnwatch_score_changes_published_total', help: 'Material score changes published', registers: [deps.registry] }),
+    alerts: new Counter({
+      name: 'churnwatch_alert_changes_total',
+      help: 'Alert changes, by kind and change (opened, updated, resolved)',
+      labelNames: ['kind', 'change'] as const,
+      registers: [deps.registry],
+    }),
+  }
+  const scoreCustomers = createScoreCustomers({ pool: deps.pool, publisher, topics, log, materialDelta: deps.materialDelta, counters, now })
+  let scorer: ActiveScorer | undefined
+  let dataClock = 0
+  let sweepTimer: NodeJS.Timeout | undefined
+  let modelTimer: NodeJS.Timeout | undefined
+  let outboxTimer: NodeJS.Timeout | undefined
+  let sweeping: Promise<unknown> | undefined
+  let stopped = false
+
+  const asOf = () => (deps.clock === 'wall' ? now().toISOString() : new Date(dataClock).toISOString())
+
+  async function refreshModel(): Promise<boolean> {
+    const record = await getActiveModel(deps.pool)
+    if (record?.version === scorer?.version) return false
+    scorer = await loadActiveScorer(deps.pool, deps.bandOverrides)
+    log.info({ modelVersion: scorer?.version ?? null, bands: scorer?.bands }, scorer ? 'model loaded' : 'no active model: scores wait for one')
+    return scorer !== undefined
+  }
+
+  async function runBatch(ids: string[], at: string): Promise<ScoreOutcome | undefined> {
+    if (!scorer || ids.length === 0) return undefined
+    const outcome = await scoreCustomers(scorer, ids, at)
+    if (outcome.alertChanges.length > 0) await outbox.flush()
+    return outcome
+  }
+
+  // Alert events committed by scoring (or by the API) leave through the outbox; failures wait for the next tick.
+  const outbox = createOutboxRelay(
+    deps.pool,
+    (topic, messages) => publisher.publish(topic, messages),
+    (err) => log.warn({ err }, 'outbox relay failed; retrying on the next tick'),
+  )
+
+  async function sweep(at?: string): Promise<{ scored: number; alertChanges: number }> {
+    const started = Date.now()
+    const when = at ?? asOf()
+    let afterId: string | undefined
+    let scored = 0
+    let alertChanges = 0
+    // One sweeper at a time across instances: a session-level advisory lock on a dedicated client.
+    const client = await deps.pool.connect()
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(7354002) AS locked')
+      if (!rows[0]?.locked) return { scored: 0, alertChanges: 0 }
+      try {
+        for (;;) {
+          if (stopped) break
+          const ids = await listCustomerIds(deps.pool, { ...(afterId !== undefined ? { afterId } : {}), limit: SWEEP_CHUNK })
+          if (ids.length === 0) break
+          afterId = ids[ids.length - 1]
+          const outcome = await runBatch(ids, when)
+          scored += outcome?.scored ?? 0
+          alertChanges += outcome?.alertChanges.length ?? 0
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(7354002)')
+      }
+    } finally {
+      client.release()
+    }
+    log.info({ asOf: when, scored, alertChanges, ms: Date.now() - started }, 'sweep done')
+    return { scored, alertChanges }
+  }
+
+  function sweepSoon(): void {
+    if (sweeping || stopped) return
+    sweeping = sweep()
+      .catch((err: unknown) => log.error({ err }, 'sweep failed'))
+      .finally(() => {
+        sweeping = undefined
+      })
+  }
+
+  const runner = createBatchRunner<FeaturesChangedEvent>({
+    kafka: deps.kafka,
+    groupId: deps.groupId,
+    topics: [topics.featuresChanged],
+    deadLetterTopic: topics.deadLetter,
+    publisher,
+    log,
+    registry: deps.registry,
+    sessionTimeoutMs: deps.sessionTimeoutMs ?? 30_000,
+    // Partitions hold different customers: scoring three at once keeps alert latency low under load.
+    partitionsConsumedConcurrently: 3,
+    parse: (_topic, value) => parseFeaturesChanged(value),
+    handleBatch: async (batch) => {
+      for (const { event } of batch.events) dataClock = Math.max(dataClock, Date.parse(event.maxOccurredAt))
+      await runBatch(batch.events.map((e) => e.event.customerId), asOf())
+    },
+    ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
+  })
+
+  return {
+    topics,
+    asOf,
+    sweep,
+    reloadModel: refreshModel,
+    isReady: () => runner.isHealthy(),
+    async start() {
+      await ensureTopics(deps.kafka, [
+        { topic: topics.featuresChanged, numPartitions: TOPIC_SPECS.featuresChanged.numPartitions },
+        { topic: topics.riskScores, numPartitions: TOPIC_SPECS.riskScores.numPartitions },
+        { topic: topics.alerts, numPartitions: TOPIC_SPECS.alerts.numPartitions },
+        { topic: topics.deadLetter, numPartitions: TOPIC_SPECS.deadLetter.numPartitions, configs: TOPIC_SPECS.deadLetter.configs },
+      ])
+      if (deps.clock === 'data') dataClock = (await storedEventRange(deps.pool))?.last.getTime() ?? 0
+      await refreshModel()
+      await publisher.connect()
+      await runner.start()
+      sweepTimer = setInterval(sweepSoon, deps.sweepIntervalMs)
+      // Leftovers of a crash between commit and relay, or of a relay that failed.
+      await outbox.flush()
+      outboxTimer = setInterval(() => void outbox.flush(), OUTBOX_RELAY_INTERVAL_MS)
+      modelTimer = setInterval(() => {
+        refreshModel().then(
+          (changed) => {
+            // A new model version rescores everyone.
+            if (changed) sweepSoon()
+          },
+          (err: unknown) => log.warn({ err }, 'model refresh failed'),
+        )
+      }, deps.modelPollIntervalMs)
+      log.info({ topics, clock: deps.clock }, 'scorer started')
+    },
+    async stop() {
+      stopped = true
+      clearInterval(sweepTimer)
+      clearInterval(modelTimer)
+      clearInterval(outboxTimer)
+      await runner.stop()
+      await sweeping
+      // A relay waiting out a broker outage ends with the publisher; its rows stay for the next start.
+      await publisher.disconnect()
+      await outbox.idle()
+      log.info('scorer stopped')
+    },
+  }
+}
+

@@ -1,0 +1,164 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { AlertEvent, ChurnEvent, RiskScoreEvent } from '@churnwatch/contract'
+import { backfillLines } from '@churnwatch/ingest'
+import { createKafka } from '@churnwatch/kafka'
+import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
+import { simulateBusiness } from '@churnwatch/simulator'
+import { createEndpoint, createWebhookStore, migrate } from '@churnwatch/storage'
+import { collectMessages, createTestDatabase, produceMessages, uniqueName, waitFor, type TestDatabase } from '@churnwatch/testkit'
+import { selectTensorflowBackend, trainAndRegister } from '@churnwatch/training'
+import { createWebhookDispatcher, generateSecret } from '@churnwatch/webhooks'
+import { Webhook } from 'standardwebhooks'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createScorer, type Scorer } from '../src/scorer.js'
+
+const DAY = 86_400_000
+
+describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeout: 240_000 }, () => {
+  const simulation = simulateBusiness({ customers: 200, months: 14, seed: 8, eventsPerActiveUserPerDay: 0.7 })
+  const asOf = '2026-02-01T00:00:00.000Z'
+  const later = new Date(Date.parse(asOf) + 30 * DAY).toISOString()
+  // After asOf every customer goes silent: usage stops, billing (invoices, cancellations) goes on.
+  const events = ([...simulation.events()] as ChurnEvent[]).filter(
+    (e) => Date.parse(e.occurredAt) <= Date.parse(e.kind === 'usage' ? asOf : later),
+  )
+  const log = createLogger({ service: 'scorer-test', level: 'error' })
+  const prefix = `${uniqueName('scorer')}.`
+  const secret = generateSecret()
+  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = []
+  let db: TestDatabase
+  let scorer: Scorer
+  let receiver: Server
+  let stopDispatcher: () => Promise<void>
+  let stopCollect: () => Promise<void>
+  let outputs: Awaited<ReturnType<typeof collectMessages>>['messages']
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cw_scorer')
+    await migrate(db.pool)
+    await backfillLines(db.pool, events.map((e) => JSON.stringify(e)))
+    await selectTensorflowBackend()
+    await trainAndRegister(db.pool, { asOf, kind: 'gbdt', activate: true })
+
+    receiver = createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+      req.on('end', () => {
+        received.push({ headers: req.headers, body })
+        res.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    await createEndpoint(db.pool, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, secret, eventKinds: ['risk_high'] })
+
+    const kafka = createKafka({ brokers: inject('kafkaBrokers'), clientId: uniqueName('scorer'), log })
+    scorer = createScorer({
+      pool: db.pool,
+      kafka,
+      log,
+      registry: createMetricsRegistry({ service: 'scorer', defaultMetrics: false }),
+      groupId: uniqueName('scorer_group'),
+      topicPrefix: prefix,
+      clock: 'data',
+      sweepIntervalMs: 3_600_000,
+      modelPollIntervalMs: 500,
+      materialDelta: 0.05,
+    })
+    await scorer.start()
+    const collected = await collectMessages([scorer.topics.riskScores, scorer.topics.alerts])
+    outputs = collected.messages
+    stopCollect = collected.stop
+    const dispatcher = createWebhookDispatcher({ store: createWebhookStore(db.pool), log, pollIntervalMs: 100 })
+    await dispatcher.start()
+    stopDispatcher = dispatcher.stop
+  }, 180_000)
+
+  afterAll(async () => {
+    await stopDispatcher()
+    await stopCollect()
+    await scorer.stop()
+    await new Promise((resolve) => receiver.close(resolve))
+    await db.drop()
+  })
+
+  const count = async (sql: string) => (await db.pool.query<{ n: number }>(sql)).rows[0]?.n ?? 0
+
+  it('sweeps every active customer at the data clock, stores scores and publishes them', async () => {
+    expect(Date.parse(scorer.asOf())).toBe(Math.max(...events.map((e) => Date.parse(e.occurredAt))))
+    const result = await scorer.sweep(asOf)
+    expect(result.scored).toBeGreaterThan(100)
+    expect(await count('SELECT count(*)::int AS n FROM risk_scores')).toBe(result.scored)
+    const published = await waitFor(() => {
+      const scores = outputs.filter((m) => m.topic === scorer.topics.riskScores)
+      return scores.length >= result.scored ? scores : undefined
+    })
+    const event = JSON.parse(String(published[0]?.value)) as RiskScoreEvent
+    expect(event.asOf).toBe(asOf)
+    expect(published[0]?.key).toBe(event.customerId)
+  })
+
+  it('raises risk for customers who merely go silent, with risk_high alerts delivered as signed webhooks', async () => {
+    const before = new Map((await db.pool.query<{ customer_id: string; probability: number }>('SELECT customer_id, probability FROM risk_scores')).rows.map((r) => [r.customer_id, r.probability]))
+    await scorer.sweep(later)
+    const after = (await db.pool.query<{ customer_id: string; probability: number }>('SELECT customer_id, probability FROM risk_scores')).rows
+    const rose = after.filter((r) => (before.get(r.customer_id) ?? 1) < r.probability).length
+    expect(rose / after.length).toBeGreaterThan(0.5)
+
+    const opened = await count(`SELECT count(*)::int AS n FROM alerts WHERE kind = 'risk_high' AND status = 'open'`)
+    expect(opened).toBeGreaterThan(0)
+    const hooks = await waitFor(() => (received.length >= opened ? received : undefined), { timeoutMs: 30_000 })
+    const webhook = new Webhook(secret)
+    for (const hook of hooks) {
+      const payload = webhook.verify(hook.body, {
+        'webhook-id': String(hook.headers['webhook-id']),
+        'webhook-timestamp': String(hook.headers['webhook-timestamp']),
+        'webhook-signature': String(hook.headers['webhook-signature']),
+      }) as { type: string; data: AlertEvent }
+      expect(payload.type).toBe('risk_high')
+      const stored = await db.pool.query<{ kind: string; revenue_at_risk: number }>('SELECT kind, revenue_at_risk FROM alerts WHERE alert_id = $1', [payload.data.alertId])
+      expect(stored.rows[0]).toEqual({ kind: 'risk_high', revenue_at_risk: payload.data.revenueAtRisk })
+    }
+    expect(new Set(hooks.map((h) => h.headers['webhook-id'])).size).toBe(hooks.length)
+
+    // Alert events leave through the Kafka outbox once committed: every stored alert is on the topic, and the outbox drains.
+    const storedIds = (await db.pool.query<{ alert_id: string }>(`SELECT alert_id FROM alerts WHERE kind = 'risk_high'`)).rows.map((r) => r.alert_id)
+    const onTopic = await waitFor(() => {
+      const ids = new Set(
+        outputs.filter((m) => m.topic === scorer.topics.alerts).map((m) => (JSON.parse(String(m.value)) as AlertEvent).alertId),
+      )
+      return storedIds.every((id) => ids.has(id)) ? ids : undefined
+    })
+    const everyAlert = new Set((await db.pool.query<{ alert_id: string }>('SELECT alert_id FROM alerts')).rows.map((r) => r.alert_id))
+    expect([...onTopic].filter((id) => !everyAlert.has(id))).toEqual([])
+    expect(await count('SELECT count(*)::int AS n FROM kafka_outbox')).toBe(0)
+  })
+
+  it('raises nothing twice when the same asOf is scored again (replay) and rescoring follows features-changed', async () => {
+    const alertsBefore = await count('SELECT count(*)::int AS n FROM alerts')
+    const outboxBefore = await count('SELECT count(*)::int AS n FROM webhook_outbox')
+    await scorer.sweep(later)
+    expect(await count('SELECT count(*)::int AS n FROM alerts')).toBe(alertsBefore)
+    expect(await count('SELECT count(*)::int AS n FROM webhook_outbox')).toBe(outboxBefore)
+
+    const { rows } = await db.pool.query<{ customer_id: string }>('SELECT customer_id FROM risk_scores ORDER BY customer_id LIMIT 1')
+    const customerId = rows[0]?.customer_id ?? ''
+    const announcedAt = new Date(Date.parse(asOf) + 40 * DAY).toISOString()
+    await produceMessages(scorer.topics.featuresChanged, [
+      { key: customerId, value: { eventId: uniqueName('fc'), customerId, eventCount: 1, maxOccurredAt: announcedAt, changedAt: announcedAt } },
+    ])
+    await waitFor(async () => {
+      const r = await db.pool.query<{ as_of: Date }>('SELECT as_of FROM risk_scores WHERE customer_id = $1', [customerId])
+      return r.rows[0]?.as_of.toISOString() === announcedAt
+    })
+  })
+
+  it('rescores everyone when a new model version is activated', async () => {
+    const logistic = await trainAndRegister(db.pool, { asOf, kind: 'logistic', activate: true })
+    const scored = await count('SELECT count(*)::int AS n FROM risk_scores')
+    await waitFor(
+      async () => (await count(`SELECT count(*)::int AS n FROM risk_scores WHERE model_version = '${logistic.version}'`)) === scored,
+      { timeoutMs: 60_000, description: 'every score from the new model' },
+    )
+  })
+})
