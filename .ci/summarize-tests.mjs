@@ -10,12 +10,22 @@ const reports = ['.vitest', ...['packages', 'services', 'apps'].flatMap((f) =>
 let passed = 0
 let failed = 0
 let skipped = 0
+const failures = []
 for (const file of reports) {
   const report = JSON.parse(readFileSync(file, 'utf8'))
   passed += report.numPassedTests ?? 0
   failed += report.numFailedTests ?? 0
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+  for (const suite of report.testResults ?? []) {
+    for (const test of suite.assertionResults ?? []) {
+      if (test.status !== 'failed') continue
+      const reason = String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ')
+      failures.push(`FAILED ${suite.name} > ${test.fullName}: ${reason.slice(0, 400)}`)
+    }
+  }
 }
 console.log(`tests: ${reports.length} reports`)
+// Named at the very end of the log, where a truncated CI record still shows them.
+for (const line of failures) console.log(line)
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(passed === 0 || failed > 0 ? 1 : 0)
