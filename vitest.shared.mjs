@@ -2,8 +2,11 @@
 // `int` runs test/*.int.test.ts against real Kafka and PostgreSQL found by the testkit, `chaos`
 // runs test/*.chaos.test.ts (the reliability suite) against the same.
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+const RECORD_RETRIES = join(dirname(fileURLToPath(import.meta.url)), 'test/record-retries.ts')
 
 export function defineWorkspaceConfig(dir, overrides = {}) {
   const globalSetup = join(dir, 'test/global-setup.ts')
@@ -18,8 +21,12 @@ export function defineWorkspaceConfig(dir, overrides = {}) {
             root: dir,
             include: ['test/**/*.int.test.ts'],
             globalSetup: existsSync(globalSetup) ? [globalSetup] : [],
+            setupFiles: [RECORD_RETRIES],
             testTimeout: 60_000,
             hookTimeout: 120_000,
+            // Real brokers and databases on a shared 2-core machine: under CI, a failed test gets one
+            // more try. Every failed attempt is still reported by .ci/summarize-tests.mjs.
+            retry: process.env.CI ? 1 : 0,
             ...overrides.int,
           },
         },

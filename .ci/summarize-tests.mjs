@@ -18,6 +18,9 @@ for (const file of reports) {
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
   for (const suite of report.testResults ?? []) {
     for (const test of suite.assertionResults ?? []) {
+      for (const attempt of test.meta?.failedAttempts ?? []) {
+        if (test.status !== 'failed') failures.push(`RETRIED ${suite.name} > ${test.fullName}: passed on retry after: ${attempt}`)
+      }
       if (test.status !== 'failed') continue
       const reason = String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ')
       failures.push(`FAILED ${suite.name} > ${test.fullName}: ${reason.slice(0, 400)}`)
