@@ -14,6 +14,8 @@ export interface PointInTimeOptions {
   intervalDays: number
   horizonDays: number
   trackedActionCount: number
+  /** Explicit observation instants (UTC midnights, epoch ms) instead of one every intervalDays, e.g. to evaluate on another grid. */
+  dates?: readonly number[]
   chunkSize?: number
   onProgress?: (progress: { customers: number; examples: number }) => void
 }
@@ -38,12 +40,9 @@ export async function buildPointInTimeSet(db: Queryable, options: PointInTimeOpt
   // An observation needs a full 90-day usage lookback inside recorded history: before that, a
   // customer looks silent only because its usage was not recorded yet (e.g. imported billing).
   const earliest = Math.max(range.first.getTime(), Date.parse(`${usageStart}T00:00:00Z`) + 90 * 86_400_000)
-  const plan = planObservations({
-    asOf: asOfMs,
-    earliest,
-    intervalDays: options.intervalDays,
-    horizonDays: options.horizonDays,
-  })
+  const plan = options.dates
+    ? { dates: [...options.dates].sort((a, b) => a - b), horizonDays: options.horizonDays }
+    : planObservations({ asOf: asOfMs, earliest, intervalDays: options.intervalDays, horizonDays: options.horizonDays })
   // Actions are chosen from what was observable at asOf, like everything else.
   const featureSet = defineFeatureSet(await topActions(db, { beforeDay: utcDay(asOfMs), limit: options.trackedActionCount }))
   const untilDay = utcDay(asOfMs - 86_400_000)

@@ -6,7 +6,7 @@ import { simulateBusiness } from '@churnwatch/simulator'
 import { getModel, listModels, migrate } from '@churnwatch/storage'
 import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { selectTensorflowBackend, trainAndRegister } from '../src/index.js'
+import { buildPointInTimeSet, selectTensorflowBackend, trainAndRegister } from '../src/index.js'
 
 describe('training and scoring from stored history', { timeout: 180_000 }, () => {
   const simulation = simulateBusiness({ customers: 400, months: 15, seed: 5, eventsPerActiveUserPerDay: 0.25 })
@@ -73,5 +73,18 @@ describe('training and scoring from stored history', { timeout: 180_000 }, () =>
     const rest = ranked.slice(top.length)
     const rate = (list: ScoredCustomer[]) => list.filter((s) => churnedSoon.has(s.customerId)).length / list.length
     expect(rate(top)).toBeGreaterThan(rate(rest))
+  })
+
+  it('observes exactly the explicit dates it is given, with the same features and labels as the regular grid', async () => {
+    const options = { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6 }
+    const regular = await buildPointInTimeSet(db.pool, options)
+    const picked = [regular.plan.dates[1] ?? 0, regular.plan.dates.at(-1) ?? 0]
+    const explicit = await buildPointInTimeSet(db.pool, { ...options, dates: [picked[1] ?? 0, picked[0] ?? 0] })
+    expect(explicit.plan.dates).toEqual(picked)
+    const key = (e: { customerId: string; observedAt: number }) => `${e.customerId}|${e.observedAt}`
+    const expected = regular.examples.filter((e) => picked.includes(e.observedAt))
+    expect(expected.length).toBeGreaterThan(100)
+    expect(new Set(explicit.examples.map((e) => e.observedAt))).toEqual(new Set(picked))
+    expect([...explicit.examples].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...expected].sort((a, b) => key(a).localeCompare(key(b))))
   })
 })
