@@ -46,6 +46,9 @@ describe('computeFeatures', () => {
       active_days_30d: 3,
       active_users_30d: 3,
       seats: 4,
+      // The seat events are 86 and 81 days old: outside the 30-day window.
+      seats_removed_30d: 0,
+      seats_added_30d: 0,
       seat_utilization_30d: 0.75,
       mrr: 9900,
       mrr_change_90d: 5000,
@@ -63,6 +66,22 @@ describe('computeFeatures', () => {
     expect(vector.subscription.status).toBe('canceling')
     expect(vector.lastActiveDay).toBe('2026-03-31')
     expect(toFeatureArray(vector, FEATURE_SET)).toHaveLength(FEATURE_SET.names.length)
+  })
+
+  it('counts seats removed and added over the last 30 complete days by quantity', () => {
+    const events: ChurnEvent[] = [
+      ...EVENTS,
+      usage('s1', '2026-03-02T10:00:00Z', 'seat_removed', { quantity: 4 }), // age 30: inside
+      usage('s2', '2026-03-01T10:00:00Z', 'seat_removed', { quantity: 8 }), // age 31: outside
+      usage('s3', '2026-03-20T10:00:00Z', 'seat_removed', { quantity: 2 }), // age 12: inside
+      usage('s4', '2026-03-31T23:00:00Z', 'seat_added', { quantity: 3 }), // age 1: inside
+      usage('s5', '2026-04-01T01:00:00Z', 'seat_added', { quantity: 7 }), // asOf's own day: not yet
+    ]
+    const { values } = computeFeatures(historyFromEvents('acme', events), AS_OF, FEATURE_SET)
+    expect(values.seats_removed_30d).toBe(6)
+    expect(values.seats_added_30d).toBe(3)
+    // Net seats count every seat event before asOf's day: 5 - 1 - 4 - 8 - 2 + 3 (floored at 1).
+    expect(values.seats).toBe(1)
   })
 
   it('ignores every event after asOf, including usage later on asOf’s own day', () => {

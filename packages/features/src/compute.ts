@@ -47,6 +47,8 @@ export function computeFeatures(
   let tickets30 = 0
   let tickets90 = 0
   let seatsNet = 0
+  let seatsRemoved30 = 0
+  let seatsAdded30 = 0
   let sawSeatEvents = false
   let lastActiveDayNumber = -Infinity
   const activeDays30 = new Set<number>()
@@ -65,6 +67,9 @@ export function computeFeatures(
       if (bucket.action === SUPPORT_TICKET) tickets90 += bucket.eventCount
     }
     if (age <= 30) {
+      // Offboarding users is one of the few visible steps of a customer on the way out.
+      if (bucket.action === SEAT_REMOVED) seatsRemoved30 += bucket.quantity
+      else if (bucket.action === SEAT_ADDED) seatsAdded30 += bucket.quantity
       events30 += bucket.eventCount
       if (bucket.eventCount > 0) activeDays30.add(day)
       if (bucket.action === SUPPORT_TICKET) tickets30 += bucket.eventCount
@@ -114,6 +119,8 @@ export function computeFeatures(
     active_days_30d: activeDays30.size,
     active_users_30d: users30.size,
     seats,
+    seats_removed_30d: seatsRemoved30,
+    seats_added_30d: seatsAdded30,
     seat_utilization_30d: round(users30.size / seats),
     mrr: subscription.mrr,
     mrr_change_90d: subscription.mrr - mrr90dAgo,

@@ -32,6 +32,8 @@ export const BASE_FEATURES: readonly FeatureDefinition[] = [
   define('active_days_30d', 'days with any usage in the last 30 days', 'days'),
   define('active_users_30d', 'distinct active users in the last 30 days', 'users', true),
   define('seats', 'seats held (seat_added minus seat_removed)', 'seats', true),
+  define('seats_removed_30d', 'seats removed (users offboarded) in the last 30 days', 'seats'),
+  define('seats_added_30d', 'seats added (users onboarded) in the last 30 days', 'seats'),
   define('seat_utilization_30d', 'active users in the last 30 days per seat', 'ratio'),
   define('mrr', 'monthly recurring revenue', 'cents', true),
   define('mrr_change_90d', 'change in MRR over the last 90 days', 'cents'),
