@@ -9,7 +9,7 @@
 // 2. Scores N synthetic customers read from PostgreSQL with the real `churnwatch score` command.
 // Writes bench/results/model.json.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deserializeModel, predict, rocAuc } from '@churnwatch/model'
@@ -282,9 +282,12 @@ async function generateCustomers(pool, n, asOf) {
 
 function runCli(args, env) {
   return new Promise((resolve, reject) => {
+    // With the Node flags of the bin's shebang, as `npx churnwatch` runs it.
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the scoring process there.
+    const bin = join(ROOT, 'services/cli/bin/churnwatch.js')
+    const shebangFlags = readFileSync(bin, 'utf8').split('\n')[0].split(' ').filter((word) => word.startsWith('--'))
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
-    const child = spawn(process.execPath, [...profile, join(ROOT, 'services/cli/bin/churnwatch.js'), ...args], {
+    const child = spawn(process.execPath, [...shebangFlags, ...profile, bin, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
     })

@@ -102,26 +102,49 @@ export async function readHistoriesForScoring(db: Queryable, customerIds: readon
 
 /**
  * Scores every customer active at `asOf` in id-ordered chunks, handing each chunk to `onChunk`
- * (write a CSV, save scores...). The next chunk is read while the current one is scored, so the
+ * (write a CSV, save scores...). The next chunks are read while the current one is scored, so the
  * database and the CPU work at the same time. Returns how many were scored.
  */
 export async function scoreAllCustomersAt(
   db: Queryable,
   scorer: ActiveScorer,
-  options: { asOf: string; chunkSize?: number; onChunk: (scored: ScoredCustomer[], inactive: string[]) => Promise<void> | void },
+  options: {
+    asOf: string
+    chunkSize?: number
+    /** Chunks read ahead of the one being scored (each read takes up to three pool connections). */
+    readAhead?: number
+    onChunk: (scored: ScoredCustomer[], inactive: string[]) => Promise<void> | void
+  },
 ): Promise<{ scored: number; inactive: number }> {
   const chunkSize = options.chunkSize ?? 5_000
-  const readChunk = async (afterId: string | undefined) => {
-    const ids = await listCustomerIds(db, { ...(afterId !== undefined ? { afterId } : {}), limit: chunkSize })
-    return { ids, histories: ids.length === 0 ? [] : await readHistoriesForScoring(db, ids, options.asOf) }
+  const readAhead = Math.max(1, options.readAhead ?? 2)
+  // Id pages are listed one after another (each starts after the last id of the previous one);
+  // the histories of several pages are read at once, so PostgreSQL stays busy while Node scores.
+  let lastListed: Promise<string | null> = Promise.resolve(null)
+  let exhausted = false
+  const ahead: Array<Promise<{ ids: string[]; histories: CustomerHistory[] }>> = []
+  const readNext = () => {
+    const ids = lastListed.then(async (afterId) => {
+      if (exhausted) return []
+      const page = await listCustomerIds(db, { ...(afterId !== null ? { afterId } : {}), limit: chunkSize })
+      // A short (or empty) page is the last: later pages are not listed, and never from the start.
+      if (page.length < chunkSize) exhausted = true
+      return page
+    })
+    lastListed = ids.then((page) => page.at(-1) ?? null)
+    lastListed.catch(() => undefined)
+    const chunk = ids.then(async (page) => ({ ids: page, histories: page.length === 0 ? [] : await readHistoriesForScoring(db, page, options.asOf) }))
+    // Failures surface when the chunk is awaited below; this only keeps them from being reported twice.
+    chunk.catch(() => undefined)
+    ahead.push(chunk)
   }
+  for (let i = 0; i < readAhead; i++) readNext()
   let scoredCount = 0
   let inactiveCount = 0
-  let next = readChunk(undefined)
   for (;;) {
-    const { ids, histories } = await next
+    const { ids, histories } = await (ahead.shift() as Promise<{ ids: string[]; histories: CustomerHistory[] }>)
     if (ids.length === 0) break
-    next = readChunk(ids[ids.length - 1])
+    readNext()
     const { scored, inactive } = scoreHistories(scorer, histories, options.asOf)
     scoredCount += scored.length
     inactiveCount += inactive.length

@@ -75,6 +75,37 @@ describe('training and scoring from stored history', { timeout: 180_000 }, () =>
     expect(rate(top)).toBeGreaterThan(rate(rest))
   })
 
+  it('scores every customer once whatever the chunk size and read-ahead, also when the last page is exactly full', async () => {
+    const scorer = await loadActiveScorer(db.pool)
+    if (!scorer) throw new Error('no active model')
+    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers')
+    const customers = rows[0]?.n ?? 0
+    const runs: Array<{ chunkSize: number; readAhead: number }> = [
+      { chunkSize: 150, readAhead: 1 },
+      { chunkSize: customers, readAhead: 3 },
+      { chunkSize: customers / 2 === Math.floor(customers / 2) ? customers / 2 : (customers - 1) / 2, readAhead: 2 },
+    ]
+    const results = []
+    for (const run of runs) {
+      const ids: string[] = []
+      let inactiveSeen = 0
+      const result = await scoreAllCustomersAt(db.pool, scorer, {
+        asOf,
+        ...run,
+        onChunk: (scored, inactive) => {
+          ids.push(...scored.map((s) => s.customerId))
+          inactiveSeen += inactive.length
+        },
+      })
+      expect(new Set(ids).size).toBe(ids.length)
+      expect(ids.length + inactiveSeen).toBe(customers)
+      expect(result).toEqual({ scored: ids.length, inactive: inactiveSeen })
+      results.push(ids.sort())
+    }
+    expect(results[1]).toEqual(results[0])
+    expect(results[2]).toEqual(results[0])
+  })
+
   it('observes exactly the explicit dates it is given, with the same features and labels as the regular grid', async () => {
     const options = { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6 }
     const regular = await buildPointInTimeSet(db.pool, options)

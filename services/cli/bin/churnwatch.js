@@ -1,5 +1,7 @@
-#!/usr/bin/env node
-// Entry point kept outside dist/ so that npm links it before the first build.
+#!/usr/bin/env -S node --max-semi-space-size=64
+// Entry point kept outside dist/ so that npm links it before the first build. The larger young
+// generation (64 MB semi-spaces) halves garbage-collection time when scoring or training over
+// hundreds of thousands of customers, which allocate many short-lived rows (see the README).
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
