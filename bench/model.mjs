@@ -117,21 +117,26 @@ async function measureQuality() {
 // The simulator's own probabilities at the month starts inside the holdout window, against the
 // same 90-day churn label: the best AUC any model could reach on this business.
 function oracleAuc(simulation, holdoutFrom, asOf) {
+  const rows = [...oracleRows(simulation, holdoutFrom, asOf).values()]
+  return { rocAuc: round(rocAuc(rows.map((r) => r.label), rows.map((r) => r.probability))), rows: rows.length }
+}
+
+/** The simulator's true probability and 90-day label per `customerId|monthStart` (epoch ms) inside [holdoutFrom, asOf - 90 d]. */
+function oracleRows(simulation, holdoutFrom, asOf) {
   const from = Date.parse(holdoutFrom)
   const to = Date.parse(asOf) - 90 * DAY
-  const probs = []
-  const labels = []
+  const rows = new Map()
   for (const customer of simulation.truth()) {
     const ends = customer.churns.map((c) => Date.parse(c.endedAt))
     for (const month of customer.monthly) {
       if (!month.monthStart) continue
       const t = Date.parse(month.monthStart)
       if (t < from || t > to) continue
-      probs.push(month.trueChurnProbability90d)
-      labels.push(ends.some((e) => e > t && e <= t + 90 * DAY) ? 1 : 0)
+      const label = ends.some((e) => e > t && e <= t + 90 * DAY) ? 1 : 0
+      rows.set(`${customer.customerId}|${t}`, { probability: month.trueChurnProbability90d, label, t })
     }
   }
-  return { rocAuc: round(rocAuc(labels, probs)), rows: labels.length }
+  return rows
 }
 
 // The models and the oracle on identical rows: the customers active at each month start of the
@@ -140,31 +145,18 @@ function oracleAuc(simulation, holdoutFrom, asOf) {
 // and the oracle's come from different rows; with a few hundred churners per date, that alone
 // moves the ratio by about a hundredth either way.
 async function sameRowsComparison(pool, simulation, outcomes, asOf) {
-  const from = Date.parse(outcomes.gbdt.holdoutFrom)
-  const to = Date.parse(asOf) - 90 * DAY
-  const truth = new Map()
-  const truthLabel = new Map()
-  for (const customer of simulation.truth()) {
-    const ends = customer.churns.map((c) => Date.parse(c.endedAt))
-    for (const month of customer.monthly) {
-      if (!month.monthStart) continue
-      const t = Date.parse(month.monthStart)
-      if (t < from || t > to) continue
-      truth.set(`${customer.customerId}|${t}`, month.trueChurnProbability90d)
-      truthLabel.set(`${customer.customerId}|${t}`, ends.some((e) => e > t && e <= t + 90 * DAY) ? 1 : 0)
-    }
-  }
-  const dates = [...new Set([...truth.keys()].map((k) => Number(k.split('|')[1])))]
+  const truth = oracleRows(simulation, outcomes.gbdt.holdoutFrom, asOf)
+  const dates = [...new Set([...truth.values()].map((r) => r.t))]
   const set = await buildPointInTimeSet(pool, { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6, dates })
   const rows = set.examples.filter((e) => truth.has(`${e.customerId}|${e.observedAt}`))
   const labels = Uint8Array.from(rows, (e) => e.label)
-  const labelMismatches = rows.filter((e) => truthLabel.get(`${e.customerId}|${e.observedAt}`) !== e.label).length
+  const labelMismatches = rows.filter((e) => truth.get(`${e.customerId}|${e.observedAt}`).label !== e.label).length
   const auc = {}
   for (const kind of ['logistic', 'gbdt']) {
     const { rows: artifacts } = await pool.query('SELECT artifact FROM models WHERE version = $1', [outcomes[kind].version])
     auc[kind] = round(rocAuc(labels, predict(deserializeModel(artifacts[0].artifact), rows.map((e) => e.features))))
   }
-  const oracle = round(rocAuc(labels, rows.map((e) => truth.get(`${e.customerId}|${e.observedAt}`))))
+  const oracle = round(rocAuc(labels, rows.map((e) => truth.get(`${e.customerId}|${e.observedAt}`).probability)))
   return {
     dates: dates.map((d) => new Date(d).toISOString()),
     rows: rows.length,
