@@ -9,10 +9,10 @@ export interface CliRun {
   stderr: string
 }
 
-/** Runs the real `churnwatch` binary (built dist) with arguments and environment. */
+/** Runs the real `churnwatch` binary (built dist) as `npx churnwatch` does: the executable file, shebang and its Node flags included. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
