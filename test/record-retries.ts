@@ -5,8 +5,9 @@ import { afterEach } from 'vitest'
 
 afterEach(({ task }) => {
   if (task.result?.state !== 'fail') return
-  const first = task.result.errors?.[0]
+  // Errors pile up across attempts: the last one is this attempt's.
+  const error = task.result.errors?.at(-1)
   const failedAttempts = (task.meta as { failedAttempts?: string[] }).failedAttempts ?? []
-  failedAttempts.push(String(first?.message ?? 'failed').split('\n')[0]?.slice(0, 300) ?? 'failed')
+  failedAttempts.push(String(error?.message ?? 'failed').split('\n')[0]?.slice(0, 300) ?? 'failed')
   Object.assign(task.meta, { failedAttempts })
 })
