@@ -5,7 +5,8 @@
 //    the end of the simulation and reports their time-based holdout ROC AUC next to the
 //    simulator's oracle AUC (its own true 90-day probabilities) and the one-rule baseline (days
 //    since last activity); XGBoost's AUC on the same training set where Debian's python3-xgboost
-//    is installed.
+//    is installed. Also models and oracle on identical rows (`sameRows`: customers active at the
+//    holdout's month starts, where the oracle's probabilities live).
 // 2. Scores N synthetic customers read from PostgreSQL with the real `churnwatch score` command.
 // Writes bench/results/model.json.
 import { spawn, spawnSync } from 'node:child_process'

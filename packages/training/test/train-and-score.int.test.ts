@@ -83,7 +83,7 @@ describe('training and scoring from stored history', { timeout: 180_000 }, () =>
     const runs: Array<{ chunkSize: number; readAhead: number }> = [
       { chunkSize: 150, readAhead: 1 },
       { chunkSize: customers, readAhead: 3 },
-      { chunkSize: customers / 2 === Math.floor(customers / 2) ? customers / 2 : (customers - 1) / 2, readAhead: 2 },
+      { chunkSize: Math.floor(customers / 2), readAhead: 2 },
     ]
     const results = []
     for (const run of runs) {
