@@ -52,8 +52,11 @@ describe('computeFeatures', () => {
       seat_utilization_30d: 0.75,
       mrr: 9900,
       mrr_change_90d: 5000,
+      // b6 failed 12.5 days before asOf and nothing was paid after it: overdue.
+      failed_payments_30d: 1,
       failed_payments_90d: 1,
       days_since_last_payment: 31.5,
+      payment_overdue: 1,
       cancellation_requested: 1,
       reactivations: 0,
       support_tickets_30d: 1,
@@ -82,6 +85,23 @@ describe('computeFeatures', () => {
     expect(values.seats_added_30d).toBe(3)
     // Net seats count every seat event before asOf's day: 5 - 1 - 4 - 8 - 2 + 3 (floored at 1).
     expect(values.seats).toBe(1)
+  })
+
+  it('counts failed payments over 30 and 90 days and clears the overdue flag once an invoice is paid', () => {
+    const events: ChurnEvent[] = [
+      ...EVENTS,
+      billing('f1', '2026-01-15T00:00:00Z', 'payment_failed', { amount: 4900 }), // 76.5 days: 90d only
+      billing('f2', '2026-03-02T11:00:00Z', 'payment_failed', { amount: 9900 }), // 30.04 days: 90d only
+      billing('f3', '2026-03-02T13:00:00Z', 'payment_failed', { amount: 9900 }), // 29.96 days: both
+    ]
+    const overdue = computeFeatures(historyFromEvents('acme', events), AS_OF, FEATURE_SET).values
+    expect(overdue).toMatchObject({ failed_payments_30d: 2, failed_payments_90d: 4, payment_overdue: 1 })
+    const paid = [...events, billing('p1', '2026-03-23T00:00:00Z', 'invoice_paid', { amount: 9900 })]
+    const settled = computeFeatures(historyFromEvents('acme', paid), AS_OF, FEATURE_SET).values
+    expect(settled).toMatchObject({ failed_payments_30d: 2, failed_payments_90d: 4, payment_overdue: 0, days_since_last_payment: 9.5 })
+    // A payment after asOf does not settle anything yet.
+    const paidLater = [...events, billing('p2', '2026-04-01T12:00:01Z', 'invoice_paid', { amount: 9900 })]
+    expect(computeFeatures(historyFromEvents('acme', paidLater), AS_OF, FEATURE_SET).values.payment_overdue).toBe(1)
   })
 
   it('ignores every event after asOf, including usage later on asOf’s own day', () => {

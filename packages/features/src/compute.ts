@@ -103,9 +103,16 @@ export function computeFeatures(
   const baseline14 = baselineDays > 0 ? (eventsDays15To90 * 14) / baselineDays : 0
   // Without seat events, the seats in use over 90 days stand in for the seats held.
   const seats = Math.max(1, sawSeatEvents ? seatsNet : users90.size)
-  const failedPayments90 = billing.filter(
-    (e) => e.type === 'payment_failed' && e.occurredAt <= asOfMs && e.occurredAt > asOfMs - 90 * MS_PER_DAY,
-  ).length
+  let failedPayments30 = 0
+  let failedPayments90 = 0
+  for (const e of billing) {
+    if (e.type !== 'payment_failed' || e.occurredAt > asOfMs || e.occurredAt <= asOfMs - 90 * MS_PER_DAY) continue
+    failedPayments90++
+    if (e.occurredAt > asOfMs - 30 * MS_PER_DAY) failedPayments30++
+  }
+  // Dunning in progress: retries of the failed charge may still succeed, or end the subscription.
+  const { lastFailedAt, lastPaidAt } = subscription
+  const paymentOverdue = lastFailedAt !== null && (lastPaidAt === null || lastFailedAt > lastPaidAt)
 
   const values: Record<string, number> = {
     tenure_days: round(Math.max(tenureDays, 0)),
@@ -124,10 +131,12 @@ export function computeFeatures(
     seat_utilization_30d: round(users30.size / seats),
     mrr: subscription.mrr,
     mrr_change_90d: subscription.mrr - mrr90dAgo,
+    failed_payments_30d: failedPayments30,
     failed_payments_90d: failedPayments90,
     days_since_last_payment: round(
       subscription.lastPaidAt === null ? Math.max(tenureDays, 0) : (asOfMs - subscription.lastPaidAt) / MS_PER_DAY,
     ),
+    payment_overdue: paymentOverdue ? 1 : 0,
     cancellation_requested: subscription.status === 'canceling' ? 1 : 0,
     reactivations: subscription.reactivations,
     support_tickets_30d: tickets30,

@@ -12,7 +12,7 @@ function model(weights: number[], slope = 1): LogisticModel {
     trackedActions: [],
     typical: Float64Array.from([3, 140, 0]),
     calibration: { slope, intercept: 0 },
-    training: { rows: 0, positives: 0, trainRows: 0, validationRows: 0, calibrationRows: 0, iterations: 0, bestIteration: 0, calibratedOn: 'validation' },
+    training: { rows: 0, positives: 0, trainRows: 0, validationRows: 0, calibrationRows: 0, iterations: 0, bestIteration: 0, calibratedOn: 'validation', refit: null },
     metrics: null,
     hyperparameters: resolveOptions({ kind: 'logistic' }),
     transforms: featureNames.map((feature) => ({ feature, log1p: false, mean: 0, std: 1 })),

@@ -25,14 +25,39 @@ export function fitGbdt(
   hp: GbdtHyperparameters,
   classWeight: readonly [number, number],
 ): GbdtFit {
+  return boost(set, train, validation, hp.rounds, hp, classWeight)
+}
+
+/**
+ * Boosts exactly `rounds` trees on `rows` with nothing held out: the refit after early stopping
+ * has chosen `rounds`. Bins, base score and trees all come from `rows`; same seed, same trees.
+ */
+export function refitGbdt(
+  set: TrainingSet,
+  rows: Int32Array,
+  rounds: number,
+  hp: GbdtHyperparameters,
+  classWeight: readonly [number, number],
+): Pick<GbdtFit, 'baseScore' | 'trees'> {
+  const { baseScore, trees } = boost(set, rows, null, rounds, hp, classWeight)
+  return { baseScore, trees }
+}
+
+// Without validation rows every round is kept and no losses are logged.
+function boost(
+  set: TrainingSet,
+  train: Int32Array,
+  validation: Int32Array | null,
+  rounds: number,
+  hp: GbdtHyperparameters,
+  classWeight: readonly [number, number],
+): GbdtFit {
   const { d } = set
   const upper = fitBinning(set, train, hp.maxBins)
   const trainBins = binRows(set, train, upper)
-  const validationBins = binRows(set, validation, upper)
   const yTrain = gatherLabels(set.labels, train)
-  const yValidation = gatherLabels(set.labels, validation)
   const wTrain = rowWeights(yTrain, classWeight)
-  const wValidation = rowWeights(yValidation, classWeight)
+  const held = validation === null ? null : heldOutRows(set, validation, upper, classWeight)
 
   let positiveWeight = 0
   let totalWeight = 0
@@ -45,7 +70,7 @@ export function fitGbdt(
 
   const m = train.length
   const scores = new Float64Array(m).fill(baseScore)
-  const validationScores = new Float64Array(validation.length).fill(baseScore)
+  held?.scores.fill(baseScore)
   const grad = new Float64Array(m)
   const hess = new Float64Array(m)
   const sample = new Int32Array(m)
@@ -54,11 +79,10 @@ export function fitGbdt(
   const grower = createTreeGrower({ bins: trainBins, d, grad, hess, upper, hp })
 
   const trees: Tree[] = []
-  const binThresholds: Int32Array[] = []
   const history: IterationLog[] = []
   let best = Number.POSITIVE_INFINITY
   let bestIteration = 0
-  for (let round = 1; round <= hp.rounds; round++) {
+  for (let round = 1; round <= rounds; round++) {
     for (let r = 0; r < m; r++) {
       const p = 1 / (1 + Math.exp(-(scores[r] as number)))
       const w = wTrain[r] as number
@@ -71,10 +95,13 @@ export function fitGbdt(
     }
     const { tree, binThreshold } = grower.grow(sample, sampled)
     trees.push(tree)
-    binThresholds.push(binThreshold)
     addTree(scores, trainBins, d, tree, binThreshold)
-    addTree(validationScores, validationBins, d, tree, binThreshold)
-    const validationLoss = meanLogLoss(validationScores, yValidation, wValidation)
+    if (held === null) {
+      bestIteration = round
+      continue
+    }
+    addTree(held.scores, held.bins, d, tree, binThreshold)
+    const validationLoss = meanLogLoss(held.scores, held.labels, held.weights)
     history.push({ iteration: round, trainLoss: meanLogLoss(scores, yTrain, wTrain), validationLoss })
     if (validationLoss < best - 1e-12) {
       best = validationLoss
@@ -83,7 +110,13 @@ export function fitGbdt(
       break
     }
   }
-  return { baseScore, trees: trees.slice(0, bestIteration), iterations: history.length, bestIteration, history }
+  const iterations = held === null ? trees.length : history.length
+  return { baseScore, trees: trees.slice(0, bestIteration), iterations, bestIteration, history }
+}
+
+function heldOutRows(set: TrainingSet, rowIndices: Int32Array, upper: readonly Float64Array[], classWeight: readonly [number, number]) {
+  const labels = gatherLabels(set.labels, rowIndices)
+  return { bins: binRows(set, rowIndices, upper), labels, weights: rowWeights(labels, classWeight), scores: new Float64Array(rowIndices.length) }
 }
 
 /**

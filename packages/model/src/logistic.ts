@@ -23,9 +23,10 @@ export interface LogisticFit {
  * Fits weighted, L2-penalised logistic regression with tfjs ops (not tf.layers, measured 16-50x
  * slower here): full-batch Adam on the whole matrix, every `evalEvery` steps the validation loss
  * in one op; stops after `patience` checks without improvement and keeps the best weights.
- * Runs on whatever backend the caller set; disposes every tensor it creates.
+ * Without validation (the refit after early stopping) it runs exactly `hp.epochs` steps and keeps
+ * the last weights. Runs on whatever backend the caller set; disposes every tensor it creates.
  */
-export async function fitLogistic(train: DesignMatrix, validation: DesignMatrix, hp: LogisticHyperparameters): Promise<LogisticFit> {
+export async function fitLogistic(train: DesignMatrix, validation: DesignMatrix | null, hp: LogisticHyperparameters): Promise<LogisticFit> {
   // Loaded on first training, not at import: scoring never needs tfjs, so the scorer and the
   // API do not pay its start-up. The module instance (and backend) is the caller's.
   const tf = await import('@tensorflow/tfjs')
@@ -40,10 +41,15 @@ export async function fitLogistic(train: DesignMatrix, validation: DesignMatrix,
   const ys = keep(tf.tensor2d(train.y, [train.n, 1]))
   const ws = keep(tf.tensor2d(train.w, [train.n, 1]))
   const trainWeight = keep(tf.scalar(sum(train.w)))
-  const xv = keep(tf.tensor2d(validation.x, [validation.n, d]))
-  const yv = keep(tf.tensor2d(validation.y, [validation.n, 1]))
-  const wv = keep(tf.tensor2d(validation.w, [validation.n, 1]))
-  const validationWeight = keep(tf.scalar(Math.max(sum(validation.w), 1e-12)))
+  const held =
+    validation === null
+      ? null
+      : {
+          x: keep(tf.tensor2d(validation.x, [validation.n, d])),
+          y: keep(tf.tensor2d(validation.y, [validation.n, 1])),
+          w: keep(tf.tensor2d(validation.w, [validation.n, 1])),
+          total: keep(tf.scalar(Math.max(sum(validation.w), 1e-12))),
+        }
   const weights = keep(tf.tidy(() => tf.variable(tf.zeros([d, 1]))))
   const bias = keep(tf.tidy(() => tf.variable(tf.scalar(initialBias))))
   const optimizer = tf.train.adam(hp.learningRate)
@@ -66,10 +72,10 @@ export async function fitLogistic(train: DesignMatrix, validation: DesignMatrix,
   try {
     for (let epoch = 1; epoch <= hp.epochs; epoch++) {
       iterations = epoch
-      const isCheck = epoch % hp.evalEvery === 0 || epoch === hp.epochs
+      const isCheck = held !== null && (epoch % hp.evalEvery === 0 || epoch === hp.epochs)
       const cost = optimizer.minimize(objective, isCheck, [weights, bias])
       if (!isCheck) continue
-      const validationCost = tf.tidy(() => meanLoss(xv, yv, wv, validationWeight))
+      const validationCost = tf.tidy(() => meanLoss(held.x, held.y, held.w, held.total))
       const [trainLoss, validationLoss] = [await scalarValue(cost), await scalarValue(validationCost)]
       history.push({ iteration: epoch, trainLoss, validationLoss })
       if (validationLoss < best - 1e-7) {
@@ -81,6 +87,11 @@ export async function fitLogistic(train: DesignMatrix, validation: DesignMatrix,
       } else if (++checksSinceBest >= hp.patience) {
         break
       }
+    }
+    if (held === null) {
+      bestIteration = iterations
+      bestWeights = Float64Array.from(await weights.data())
+      bestBias = (await bias.data())[0] ?? initialBias
     }
   } finally {
     optimizer.dispose()

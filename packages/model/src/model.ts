@@ -43,6 +43,11 @@ export interface TrainingSummary {
   bestIteration: number
   /** The split Platt scaling was fitted on. */
   calibratedOn: 'calibration' | 'validation'
+  /**
+   * The final fit on train + validation rows for bestIteration epochs/rounds, after early
+   * stopping chose that count; null when the model is the early-stopped one (no refit).
+   */
+  refit: { rows: number; iterations: number } | null
 }
 
 interface ModelCommon {

@@ -10,6 +10,14 @@ interface CommonOptions {
   validationFraction?: number
   /** Share of groups held out to fit Platt scaling; 0 reuses the validation split. Default 0.15. */
   calibrationFraction?: number
+  /**
+   * Once early stopping has chosen the epochs (logistic) or rounds (GBDT) on the validation split,
+   * fit again on train + validation rows with that count, so the shipped model learns from the
+   * validation customers too; the calibration split stays out, so Platt scaling still sees
+   * out-of-sample scores. Skipped when calibrationFraction is 0 (calibration would be in-sample).
+   * The count is kept as chosen, not scaled up for the larger set (README: "Refit"). Default true.
+   */
+  refit?: boolean
   classWeight?: ClassWeight
 }
 
@@ -64,6 +72,7 @@ export function resolveOptions(options: TrainOptions): LogisticHyperparameters |
     seed: options.seed ?? 1,
     validationFraction: options.validationFraction ?? 0.2,
     calibrationFraction: options.calibrationFraction ?? 0.15,
+    refit: options.refit ?? true,
   }
   const resolved: LogisticHyperparameters | GbdtHyperparameters =
     options.kind === 'logistic'
@@ -97,6 +106,7 @@ export function resolveOptions(options: TrainOptions): LogisticHyperparameters |
   check(inRange(resolved.validationFraction, 0, 0.9) && resolved.validationFraction > 0, 'validationFraction must be in (0, 0.9]')
   check(inRange(resolved.calibrationFraction, 0, 0.9), 'calibrationFraction must be in [0, 0.9]')
   check(resolved.validationFraction + resolved.calibrationFraction < 1, 'validation and calibration fractions leave no training rows')
+  check(typeof resolved.refit === 'boolean', 'refit must be a boolean')
   const cw = resolved.classWeight
   check(
     cw === 'balanced' || cw === 'none' || (typeof cw === 'object' && cw.negative > 0 && cw.positive > 0),

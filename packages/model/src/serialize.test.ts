@@ -62,6 +62,16 @@ describe('serializeModel / deserializeModel', () => {
     }
   })
 
+  it('reads an artifact written before the refit existed as a model trained without one', () => {
+    const header = decode(serializeModel(models.gbdt as Model))
+    const { refit: _option, ...hyperparameters } = header.hyperparameters as Record<string, unknown>
+    const { refit: _summary, ...training } = header.training as Record<string, unknown>
+    const restored = deserializeModel(encode({ ...header, hyperparameters, training }))
+    expect(restored.hyperparameters.refit).toBe(false)
+    expect(restored.training.refit).toBeNull()
+    expect((models.gbdt as Model).training.refit).not.toBeNull()
+  })
+
   it('refuses to serialise a model with non-finite parameters', () => {
     const broken = { ...(models.logistic as Model), calibration: { slope: Number.NaN, intercept: 0 } }
     expect(() => serializeModel(broken)).toThrow(expect.objectContaining({ code: 'CW_MODEL_INVALID_ARTIFACT' }))

@@ -81,6 +81,7 @@ export function deserializeModel(bytes: Uint8Array): Model {
       resolveOptions({
         kind: 'logistic',
         ...optionalNumbers(hyper, ['seed', 'validationFraction', 'calibrationFraction', 'learningRate', 'epochs', 'l2', 'evalEvery', 'patience']),
+        refit: refitOption(hyper.refit),
         classWeight: classWeight(hyper.classWeight),
       }),
     )
@@ -102,6 +103,7 @@ export function deserializeModel(bytes: Uint8Array): Model {
           'seed', 'validationFraction', 'calibrationFraction', 'rounds', 'learningRate', 'maxDepth', 'maxBins',
           'minSamplesLeaf', 'l2', 'subsample', 'earlyStoppingRounds', 'minGain',
         ]),
+        refit: refitOption(hyper.refit),
         classWeight: classWeight(hyper.classWeight),
       }),
     )
@@ -169,7 +171,22 @@ function trainingSummary(value: unknown): TrainingSummary {
     iterations: integer(t.iterations, 'training.iterations'),
     bestIteration: integer(t.bestIteration, 'training.bestIteration'),
     calibratedOn: t.calibratedOn,
+    refit: refitSummary(t.refit),
   }
+}
+
+// Artifacts written before the refit existed have no `refit`: they were not refitted.
+function refitSummary(value: unknown): TrainingSummary['refit'] {
+  if (value === undefined || value === null) return null
+  const r = object(value, 'training.refit')
+  return { rows: integer(r.rows, 'training.refit.rows'), iterations: integer(r.iterations, 'training.refit.iterations') }
+}
+
+// Same rule for the option: a missing `refit` means the model was trained without one.
+function refitOption(value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalid('hyperparameters.refit', 'expected a boolean')
+  return value
 }
 
 function classWeight(value: unknown): ClassWeight | undefined {

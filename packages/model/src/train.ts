@@ -2,7 +2,7 @@ import { ACTION_FEATURE_PREFIX } from '@churnwatch/features'
 import { fitPlatt } from './calibration.js'
 import { MODEL_ERROR_CODES, modelError } from './errors.js'
 import { evaluate, type EvaluationReport } from './evaluate.js'
-import { fitGbdt } from './gbdt.js'
+import { fitGbdt, refitGbdt } from './gbdt.js'
 import { fitLogistic, type DesignMatrix } from './logistic.js'
 import type { GbdtModel, IterationLog, LogisticModel, Model, PlattScaling, TrainingSummary } from './model.js'
 import { classWeights, resolveOptions, type TrainOptions } from './options.js'
@@ -15,17 +15,23 @@ import { featureMedians, fitTransforms, transformValue, type FeatureTransform } 
 export interface TrainingLog {
   kind: Model['kind']
   summary: TrainingSummary
-  /** The weights of a negative and a positive training example. */
+  /** The weights of a negative and a positive example in the final fit (the refit's rows when refitted). */
   classWeights: [number, number]
   /** True when validation loss stopped improving before the epoch/round budget ran out. */
   stoppedEarly: boolean
+  /** Losses of the early-stopping fit on the train split (the refit has no held-out rows to log). */
   history: IterationLog[]
   calibration: PlattScaling
 }
 
 export interface TrainResult {
   model: Model
-  /** Calibrated probabilities on the validation split (also stored as model.metrics). */
+  /**
+   * Calibrated probabilities on the validation split (also stored as model.metrics), from the
+   * model fitted on the train split alone, as early stopping kept it, with its own Platt scaling:
+   * out-of-sample for the returned model's recipe. When refitted, the returned model also learned
+   * from these rows, so scoring it on them would flatter it.
+   */
   validation: EvaluationReport
   trainingLog: TrainingLog
 }
@@ -33,7 +39,9 @@ export interface TrainResult {
 /**
  * Trains a calibrated churn model. Rows are split by group into train (transforms, bins,
  * weights or trees), validation (early stopping and the report) and calibration (Platt scaling;
- * the validation split when calibrationFraction is 0). Logistic training runs on the tfjs backend
+ * the validation split when calibrationFraction is 0). With `refit` (the default) the model is
+ * then fitted again on train + validation rows for the epochs or rounds early stopping chose,
+ * and calibrated on the untouched calibration split. Logistic training runs on the tfjs backend
  * the caller selected; GBDT training and all prediction are plain typed-array code.
  */
 export async function trainModel(set: TrainingSet, options: TrainOptions): Promise<TrainResult> {
@@ -47,6 +55,9 @@ export async function trainModel(set: TrainingSet, options: TrainOptions): Promi
   }
   const weights = classWeights(hp.classWeight, set.labels, split.train)
   const calibrationRows = split.calibration.length > 0 ? split.calibration : split.validation
+  // Refitting onto the validation rows needs calibration rows of its own, or Platt would see in-sample scores.
+  const refitRows = hp.refit && split.calibration.length > 0 ? mergeRows(split.train, split.validation) : null
+  const refitWeights = refitRows === null ? weights : classWeights(hp.classWeight, set.labels, refitRows)
   let positives = 0
   for (let i = 0; i < set.n; i++) positives += set.labels[i] as number
   const common = {
@@ -65,9 +76,13 @@ export async function trainModel(set: TrainingSet, options: TrainOptions): Promi
     iterations,
     bestIteration,
     calibratedOn: split.calibration.length > 0 ? 'calibration' : 'validation',
+    refit: refitRows === null ? null : { rows: refitRows.length, iterations: bestIteration },
   })
+  const refitTypical = refitRows === null ? common.typical : featureMedians(set, refitRows)
 
-  let uncalibrated: Model
+  // stopped: fitted on the train split as early stopping kept it; shipped: stopped, or its refit.
+  let stopped: Model
+  let shipped: Model
   let history: IterationLog[]
   let budget: number
   if (hp.kind === 'logistic') {
@@ -86,7 +101,13 @@ export async function trainModel(set: TrainingSet, options: TrainOptions): Promi
       weights: fit.weights,
       bias: fit.bias,
     }
-    uncalibrated = model
+    stopped = model
+    shipped = model
+    if (refitRows !== null) {
+      const refitTransforms = fitTransforms(set, refitRows)
+      const again = await fitLogistic(designMatrix(set, refitRows, refitTransforms, refitWeights), null, { ...hp, epochs: fit.bestIteration })
+      shipped = { ...model, typical: refitTypical, transforms: refitTransforms, weights: again.weights, bias: again.bias }
+    }
     history = fit.history
     budget = hp.epochs
   } else {
@@ -99,27 +120,42 @@ export async function trainModel(set: TrainingSet, options: TrainOptions): Promi
       baseScore: fit.baseScore,
       trees: fit.trees,
     }
-    uncalibrated = model
+    stopped = model
+    shipped = model
+    if (refitRows !== null) {
+      const again = refitGbdt(set, refitRows, fit.bestIteration, hp, refitWeights)
+      shipped = { ...model, typical: refitTypical, baseScore: again.baseScore, trees: again.trees }
+    }
     history = fit.history
     budget = hp.rounds
   }
 
-  const calibration = fitPlatt(rawScores(uncalibrated, gatherRows(set, calibrationRows)), gatherLabels(set, calibrationRows))
-  const calibrated: Model = { ...uncalibrated, calibration }
-  const validation = evaluate(gatherLabels(set, split.validation), predict(calibrated, gatherRows(set, split.validation)))
-  const model: Model = { ...calibrated, metrics: validation }
+  const calibrationX = gatherRows(set, calibrationRows)
+  const calibrationY = gatherLabels(set, calibrationRows)
+  const stoppedCalibration = fitPlatt(rawScores(stopped, calibrationX), calibrationY)
+  const validation = evaluate(gatherLabels(set, split.validation), predict({ ...stopped, calibration: stoppedCalibration }, gatherRows(set, split.validation)))
+  const calibration = shipped === stopped ? stoppedCalibration : fitPlatt(rawScores(shipped, calibrationX), calibrationY)
+  const model: Model = { ...shipped, calibration, metrics: validation }
   return {
     model,
     validation,
     trainingLog: {
       kind: model.kind,
       summary: model.training,
-      classWeights: weights,
+      classWeights: refitWeights,
       stoppedEarly: model.training.iterations < budget,
       history,
       calibration,
     },
   }
+}
+
+// The union of two ascending, disjoint row lists, ascending (the order every fit sees rows in).
+function mergeRows(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out.sort()
 }
 
 function gatherRows(set: TrainingSet, rowIndices: Int32Array): Float64Array {

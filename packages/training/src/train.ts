@@ -37,6 +37,7 @@ export interface TrainOutcome {
   holdout: EvaluationReport
   /** ROC AUC of the one-rule baseline (days since last activity) on the same holdout. */
   baselineRocAuc: number | null
+  /** The validation split's report, from the early-stopped model before its refit on train + validation rows. */
   validation: EvaluationReport
   bands: BandThresholds
   trainingRows: number

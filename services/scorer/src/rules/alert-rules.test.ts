@@ -120,6 +120,8 @@ describe('bands, material changes and plays', () => {
   it('suggests a play from the strongest risk-raising driver and the tenure', () => {
     const driver = (feature: string) => [{ feature, value: 1, contribution: 0.5, sentence: 's' }]
     expect(suggestPlay('risk_high', driver('failed_payments_90d'), 400)).toBe('billing')
+    expect(suggestPlay('risk_high', driver('failed_payments_30d'), 400)).toBe('billing')
+    expect(suggestPlay('risk_high', driver('payment_overdue'), 30)).toBe('billing')
     expect(suggestPlay('risk_high', driver('cancellation_requested'), 400)).toBe('save_offer')
     expect(suggestPlay('risk_high', driver('days_since_last_activity'), 30)).toBe('onboarding')
     expect(suggestPlay('risk_high', driver('days_since_last_activity'), 400)).toBe('engagement')

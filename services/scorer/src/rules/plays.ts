@@ -2,7 +2,7 @@ import type { AlertKind, Driver } from '@churnwatch/contract'
 
 export type Play = 'onboarding' | 'engagement' | 'billing' | 'save_offer'
 
-const BILLING_FEATURES = new Set(['failed_payments_90d', 'days_since_last_payment'])
+const BILLING_FEATURES = new Set(['failed_payments_30d', 'failed_payments_90d', 'payment_overdue', 'days_since_last_payment'])
 const SAVE_FEATURES = new Set(['cancellation_requested', 'mrr_change_90d', 'support_tickets_30d', 'support_tickets_90d', 'mrr'])
 const ONBOARDING_DAYS = 90
 
