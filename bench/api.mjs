@@ -5,6 +5,9 @@
 // buildApp) next to a bare Fastify route in the same run that answers a constant copy of a real
 // risk document (same bytes: socket writes dominate a route this small). Each server runs in a
 // child process of its own; autocannon drives both from this process, one after the other.
+// The API runs as deployed, with its risk-document cache following risk_scores notifications (the
+// share of reads it answered is reported); it is measured again while every score is rewritten once
+// a minute (the scorer's default sweep), and the same app with the cache off is measured beside it.
 // Per run: max throughput of each (after a warm-up), then 1,000 req/s on the API for its p99 latency:
 // paced open-loop requests (the headline) and autocannon's overallRate (bursty, reported beside it).
 // Medians over the runs go to bench/results/api.json.
@@ -101,19 +104,20 @@ async function pacedLoad({ port, rate, durationSec, headers, nextPath }) {
 }
 
 function parseArgs(argv) {
-  const options = { customers: 100_000, runs: 3, duration: 12, warmup: 3, connections: 64, rate: 1_000, keep: false, cpuProf: false }
-  const numeric = { '--customers': 'customers', '--runs': 'runs', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--rate': 'rate' }
+  const options = { customers: 100_000, runs: 3, duration: 12, warmup: 3, connections: 64, rate: 1_000, sweepSeconds: 60, keep: false, cpuProf: false }
+  const numeric = { '--customers': 'customers', '--runs': 'runs', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--rate': 'rate', '--sweep-seconds': 'sweepSeconds' }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2)
     if (flag in numeric) {
       const value = Number((inline ?? argv[++i] ?? '').replaceAll('_', ''))
-      if (!Number.isSafeInteger(value) || value < 1) fail(`${flag} needs a positive integer`)
+      if (!Number.isSafeInteger(value) || value < (flag === '--sweep-seconds' ? 0 : 1)) fail(`${flag} needs a ${flag === '--sweep-seconds' ? 'non-negative' : 'positive'} integer`)
       options[numeric[flag]] = value
     } else if (flag === '--keep') options.keep = true
     else if (flag === '--cpu-prof') options.cpuProf = true
     else if (flag === '--help' || flag === '-h') {
       say(
-        'usage: npm run bench -- api [--customers 100000] [--runs 3] [--duration 12] [--warmup 3] [--connections 64] [--rate 1000] [--keep] [--cpu-prof]\n' +
+        'usage: npm run bench -- api [--customers 100000] [--runs 3] [--duration 12] [--warmup 3] [--connections 64] [--rate 1000] [--sweep-seconds 60] [--keep] [--cpu-prof]\n' +
+          '  --sweep-seconds  rewrite every score once per this many seconds in the background, as the scorer\'s sweep does (0: off)\n' +
           '  --cpu-prof  write a V8 CPU profile of the API server to bench/results/profiles/',
       )
       process.exit(0)
@@ -186,10 +190,12 @@ async function main() {
   const { rows: versionRows } = await adminDb.query('SHOW server_version')
   const database = `cw_bench_api_${Date.now().toString(36)}${process.pid.toString(36)}`
   const children = []
+  const cleanups = []
   let cleaned = false
   const cleanup = async () => {
     if (cleaned) return
     cleaned = true
+    for (const stop of cleanups) await stop()
     for (const proc of children) proc.kill('SIGTERM')
     await Promise.all(children.map((proc) => (proc.exitCode === null ? new Promise((resolve) => proc.once('exit', resolve)) : undefined)))
     if (options.keep) say(`kept database ${database}`)
@@ -220,24 +226,28 @@ async function main() {
 
     const profileArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`] : []
     if (options.cpuProf) mkdirSync(PROFILES, { recursive: true })
-    const api = await startChild('api', { databaseUrl, brokers: infra.brokers }, children, profileArgs)
-    const randomPath = () => `/v1/customers/cust-${String(1 + Math.floor(Math.random() * options.customers)).padStart(6, '0')}/risk`
-    const load = (port, { duration, headers = {}, overallRate, connections = options.connections, ignoreCoordinatedOmission = false }) =>
+    const api = await startChild('api', { databaseUrl, brokers: infra.brokers, riskCache: true }, children, profileArgs)
+    // The same app with RISK_CACHE_MB=0: every read goes to PostgreSQL (what the cache buys).
+    const apiNoCache = await startChild('api', { databaseUrl, brokers: infra.brokers, riskCache: false }, children)
+    const pathOf = (n) => `/v1/customers/cust-${String(n).padStart(6, '0')}/risk`
+    const randomPath = () => pathOf(1 + Math.floor(Math.random() * options.customers))
+    const load = (port, { duration, amount, nextPath = randomPath, headers = {}, overallRate, connections = options.connections, ignoreCoordinatedOmission = false }) =>
       new Promise((resolve, reject) => {
         autocannon(
           {
             url: `http://127.0.0.1:${port}`,
             connections,
-            duration,
+            ...(amount ? { amount } : { duration }),
             headers,
             ...(overallRate ? { overallRate, ignoreCoordinatedOmission } : {}),
-            requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: randomPath() }) }],
+            requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: nextPath() }) }],
           },
           (err, result) => (err ? reject(err) : resolve(result)),
         )
       })
+    // The servers' backends only: the background sweep's writes are not the API's cost.
     const backendPids = async () =>
-      (await adminDb.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows.map((r) => r.pid)
+      (await adminDb.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name <> '${SWEEP_APP}'`, [database])).rows.map((r) => r.pid)
     // Runs a load and measures, over the same window, the CPU of the server under test and of the
     // database backends, and how busy the whole machine was (other work on it skews everything).
     // Backends that close during the window are not counted; the pool keeps its connections busy under load.
@@ -266,8 +276,18 @@ async function main() {
     // Server-side latency of the risk route from the API's own Prometheus histogram: what the
     // service adds, without the load generator's or the scheduler's share.
     const ROUTE = '/v1/customers/:id/risk'
+    const scrape = async () => (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text()
+    // Risk-cache lookups so far by result (hit, miss, off), from the API's own counter.
+    const cacheLookups = async () => {
+      const counts = { hit: 0, miss: 0, off: 0 }
+      for (const line of (await scrape()).split('\n')) {
+        const match = /^churnwatch_api_risk_cache_lookups_total\{.*result="(hit|miss|off)".*\} (\d+)/.exec(line)
+        if (match) counts[match[1]] = Number(match[2])
+      }
+      return counts
+    }
     const histogram = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text()
+      const text = await scrape()
       const buckets = new Map()
       for (const line of text.split('\n')) {
         if (!line.startsWith('churnwatch_api_request_duration_seconds_bucket') || !line.includes(`route="${ROUTE}"`) || !line.includes('status_code="200"')) continue
@@ -297,6 +317,12 @@ async function main() {
     say(`   warming up both servers for ${INITIAL_WARMUP_SEC} s`)
     await load(bare.port, { duration: INITIAL_WARMUP_SEC })
     await load(api.port, { duration: INITIAL_WARMUP_SEC, headers: auth })
+    // A long-running API has read its working set before: one read of every customer fills the
+    // cache as that would (the hit share of each run is reported; the no-cache app is beside it).
+    let next = 0
+    const fillCache = () => load(api.port, { amount: options.customers, nextPath: () => pathOf((next++ % options.customers) + 1), headers: auth })
+    await fillCache()
+    await load(apiNoCache.port, { duration: INITIAL_WARMUP_SEC, headers: auth })
 
     const runs = []
     for (let r = 1; r <= options.runs; r++) {
@@ -305,8 +331,18 @@ async function main() {
       const bareResult = await measure(bare, { duration: options.duration })
       say(`   bare Fastify   ${fmt(bareResult.reqPerSec)} req/s, p99 ${bareResult.p99Ms} ms, ${cpuLine(bareResult)}`)
       await load(api.port, { duration: options.warmup, headers: auth })
+      const lookupsBefore = await cacheLookups()
       const apiResult = await measure(api, { duration: options.duration, headers: auth })
-      say(`   churnwatch API ${fmt(apiResult.reqPerSec)} req/s, p99 ${apiResult.p99Ms} ms, ${cpuLine(apiResult)} (non-2xx ${apiResult.non2xx}, errors ${apiResult.errors})`)
+      const lookupsAfter = await cacheLookups()
+      const looked = (k) => lookupsAfter[k] - lookupsBefore[k]
+      apiResult.riskCacheHitShare = round(looked('hit') / Math.max(1, looked('hit') + looked('miss') + looked('off')), 3)
+      say(
+        `   churnwatch API ${fmt(apiResult.reqPerSec)} req/s, p99 ${apiResult.p99Ms} ms, ${cpuLine(apiResult)} (risk cache hits ${Math.round(apiResult.riskCacheHitShare * 100)}%, ` +
+          `non-2xx ${apiResult.non2xx}, errors ${apiResult.errors})`,
+      )
+      await load(apiNoCache.port, { duration: options.warmup, headers: auth })
+      const noCacheResult = await measure(apiNoCache, { duration: options.duration, headers: auth })
+      say(`   API, no cache  ${fmt(noCacheResult.reqPerSec)} req/s, p99 ${noCacheResult.p99Ms} ms, ${cpuLine(noCacheResult)}`)
       // A fixed arrival rate (not a closed loop): latency as a client at that rate sees it.
       const histogramBefore = await histogram()
       const pacedCpu = { server: cpuByPid([api.pid]), machine: machineJiffies() }
@@ -326,10 +362,45 @@ async function main() {
           `max ${fixed.serverEventLoopDelay.maxMs} ms, longest GC pause ${fixed.serverEventLoopDelay.gcMaxMs} ms, heap ${fixed.serverEventLoopDelay.heapUsedMb} MB, server CPU ${fixed.serverCpuMsPerRequest} ms/request; machine ${Math.round(fixed.machineBusyShare * 100)}% busy)`,
       )
       say(`   API autocannon overallRate ${fmt(options.rate)}: achieved ${fmt(burst.reqPerSec)} req/s, p50 ${burst.p50Ms} ms, p99 ${burst.p99Ms} ms`)
-      if (apiResult.non2xx + apiResult.errors + fixed.non2xx + fixed.errors + burst.non2xx + burst.errors > 0) {
+      // Again while every score is rewritten once per sweepSeconds, as a live scorer's sweep does.
+      let sweepResult = null
+      if (options.sweepSeconds > 0) {
+        const sweep = await startSweep(databaseUrl, options.customers, options.sweepSeconds)
+        cleanups.push(sweep.stop)
+        try {
+          // One whole sweep under load first: every document has been evicted once and read again, the steady state.
+          await load(api.port, { duration: options.sweepSeconds, headers: auth })
+          const before = await cacheLookups()
+          sweepResult = await measure(api, { duration: options.duration, headers: auth })
+          const after = await cacheLookups()
+          const n = (k) => after[k] - before[k]
+          sweepResult.riskCacheHitShare = round(n('hit') / Math.max(1, n('hit') + n('miss') + n('off')), 3)
+          sweepResult.sweptRowsPerSec = Math.round(options.customers / options.sweepSeconds)
+        } finally {
+          await sweep.stop()
+        }
+        // The next run measures a warm cache again.
+        await fillCache()
+        say(
+          `   API, live sweep ${fmt(sweepResult.reqPerSec)} req/s, p99 ${sweepResult.p99Ms} ms, ${cpuLine(sweepResult)} (every score rewritten once per ` +
+            `${options.sweepSeconds} s; risk cache hits ${Math.round(sweepResult.riskCacheHitShare * 100)}%)`,
+        )
+      }
+      const sweepFailures = sweepResult ? sweepResult.non2xx + sweepResult.errors : 0
+      if (sweepFailures + apiResult.non2xx + apiResult.errors + noCacheResult.non2xx + noCacheResult.errors + fixed.non2xx + fixed.errors + burst.non2xx + burst.errors > 0) {
         throw new Error('the API answered errors under load; see above')
       }
-      runs.push({ bare: bareResult, api: apiResult, fixedRate: fixed, autocannonOverallRate: burst, ratio: round(apiResult.reqPerSec / bareResult.reqPerSec, 3) })
+      runs.push({
+        bare: bareResult,
+        api: apiResult,
+        apiNoCache: noCacheResult,
+        apiWithSweep: sweepResult,
+        fixedRate: fixed,
+        autocannonOverallRate: burst,
+        ratio: round(apiResult.reqPerSec / bareResult.reqPerSec, 3),
+        ratioNoCache: round(noCacheResult.reqPerSec / bareResult.reqPerSec, 3),
+        ratioWithSweep: sweepResult ? round(sweepResult.reqPerSec / bareResult.reqPerSec, 3) : null,
+      })
     }
 
     const bareReqPerSec = Math.round(median(runs.map((r) => r.bare.reqPerSec)))
@@ -349,10 +420,20 @@ async function main() {
       // the median of those ratios is steadier than the ratio of the two medians (also given).
       ratio: median(runs.map((r) => r.ratio)),
       ratioOfMedians: round(apiReqPerSec / bareReqPerSec, 3),
+      riskCacheHitShare: median(runs.map((r) => r.api.riskCacheHitShare)),
+      apiNoCacheReqPerSec: Math.round(median(runs.map((r) => r.apiNoCache.reqPerSec))),
+      ratioNoCache: median(runs.map((r) => r.ratioNoCache)),
+      ...(options.sweepSeconds > 0
+        ? {
+            apiWithSweepReqPerSec: Math.round(median(runs.map((r) => r.apiWithSweep.reqPerSec))),
+            ratioWithSweep: median(runs.map((r) => r.ratioWithSweep)),
+            riskCacheHitShareWithSweep: median(runs.map((r) => r.apiWithSweep.riskCacheHitShare)),
+          }
+        : {}),
       p99MsAt1000,
       serverSideP99MsAt1000AtMost: Number.isFinite(serverSideP99) ? serverSideP99 : null,
       autocannonOverallRateP99Ms: autocannonP99,
-      cpuMsPerRequest: { bare: cpuMedian((r) => r.bare), api: cpuMedian((r) => r.api) },
+      cpuMsPerRequest: { bare: cpuMedian((r) => r.bare), api: cpuMedian((r) => r.api), apiNoCache: cpuMedian((r) => r.apiNoCache) },
       machineBusyShare: median(runs.flatMap((r) => [r.bare.machineBusyShare, r.api.machineBusyShare]).filter((x) => x !== null)),
       loadAverageAtStart,
       target: TARGET,
@@ -367,6 +448,8 @@ async function main() {
         fixedRateMethod: 'paced open loop (request i due at i/rate, latency from that instant); autocannon overallRate reported beside it',
         apiLogLevel: 'warn',
         pgPoolMax: 10,
+        riskCache: 'on (RISK_CACHE_MB default, following risk_scores notifications); apiNoCache is the same app with it off',
+        backgroundSweepSeconds: options.sweepSeconds,
         bareRoute: 'Fastify, no plugins, GET route answering a constant copy of a real risk document (same bytes)',
         note: 'API and bare server each in a child process; autocannon in the orchestrator process on the same machine',
       },
@@ -386,7 +469,9 @@ async function main() {
     mkdirSync(dirname(RESULTS), { recursive: true })
     writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`)
     say(
-      `\nmedian of ${options.runs}: bare ${fmt(bareReqPerSec)} req/s, API ${fmt(apiReqPerSec)} req/s, ratio ${result.ratio} (per run; of medians ${result.ratioOfMedians}) ` +
+      `\nmedian of ${options.runs}: bare ${fmt(bareReqPerSec)} req/s, API ${fmt(apiReqPerSec)} req/s, ratio ${result.ratio} (per run; of medians ${result.ratioOfMedians}; ` +
+        `risk cache hits ${Math.round(result.riskCacheHitShare * 100)}%; without the cache ${fmt(result.apiNoCacheReqPerSec)} req/s, ratio ${result.ratioNoCache}` +
+        (options.sweepSeconds > 0 ? `; with a live sweep ${fmt(result.apiWithSweepReqPerSec)} req/s, ratio ${result.ratioWithSweep}, hits ${Math.round(result.riskCacheHitShareWithSweep * 100)}%) ` : ') ') +
         `(target >= ${TARGET.ratio}); p99 at a steady ${fmt(options.rate)} req/s ${p99MsAt1000} ms (target < ${TARGET.p99MsAt1000} ms; ` +
         `autocannon overallRate p99 ${autocannonP99} ms)` +
         `${result.meetsTarget ? '' : '  [TARGET MISSED]'}\nwrote ${RESULTS}`,
@@ -401,6 +486,43 @@ function readPackageVersion(name) {
     return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
   } catch {
     return 'unknown'
+  }
+}
+
+const SWEEP_APP = 'bench-api-sweep'
+
+/**
+ * Rewrites `as_of` and `scored_at` of every customer once per `seconds`, 1,000 rows at a time, as
+ * the scorer's sweep does (default SWEEP_INTERVAL_MS: every active customer each minute). Each
+ * chunk notifies the API, which evicts those documents: the cache's hit share under a live scorer.
+ */
+async function startSweep(databaseUrl, customers, seconds) {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: SWEEP_APP })
+  await client.connect()
+  const chunk = 1_000
+  let from = 1
+  let stopped = false
+  const done = (async () => {
+    while (!stopped) {
+      const started = Date.now()
+      const to = Math.min(customers, from + chunk - 1)
+      await client.query(
+        `UPDATE risk_scores SET as_of = now(), scored_at = now() WHERE customer_id BETWEEN $1 AND $2`,
+        [`cust-${String(from).padStart(6, '0')}`, `cust-${String(to).padStart(6, '0')}`],
+      )
+      from = to >= customers ? 1 : to + 1
+      const due = (chunk / customers) * seconds * 1000
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - (Date.now() - started))))
+    }
+  })()
+  let ended
+  return {
+    stop: () => {
+      stopped = true
+      ended ??= done.then(() => client.end())
+      return ended
+    },
   }
 }
 
@@ -466,12 +588,12 @@ async function runChild(role) {
   })
 }
 
-/** The production app over the seeded database, as main.ts wires it (rate limiting on, high limit). */
-async function apiServer({ databaseUrl, brokers }) {
+/** The production app over the seeded database, as main.ts wires it (rate limiting on, high limit; risk cache on or off). */
+async function apiServer({ databaseUrl, brokers, riskCache }) {
   const { buildApp } = await import('@churnwatch/api')
   const { createKafka, createPublisher } = await import('@churnwatch/kafka')
   const { createLogger, createMetricsRegistry } = await import('@churnwatch/observability')
-  const { createPool } = await import('@churnwatch/storage')
+  const { createPool, listenForScoreChanges } = await import('@churnwatch/storage')
   const log = createLogger({ service: 'api', level: 'warn' })
   const pool = createPool({
     connectionString: databaseUrl,
@@ -482,15 +604,19 @@ async function apiServer({ databaseUrl, brokers }) {
   const kafka = createKafka({ brokers, clientId: 'bench-api', log })
   const publisher = createPublisher(kafka)
   await publisher.connect()
+  const scoreChanges = riskCache ? listenForScoreChanges({ connectionString: databaseUrl, applicationName: 'bench-api-score-changes' }) : undefined
+  while (scoreChanges && !scoreChanges.listening) await new Promise((resolve) => setTimeout(resolve, 20))
   const app = await buildApp({
     pool,
     publisher,
     kafka,
     log,
     registry: createMetricsRegistry({ service: 'api' }),
-    options: { rateLimitPerMinute: 1_000_000_000 },
+    scoreChanges,
+    options: { rateLimitPerMinute: 1_000_000_000, ...(riskCache ? {} : { riskCacheMaxBytes: 0 }) },
   })
   app.addHook('onClose', async () => {
+    await scoreChanges?.close()
     await publisher.disconnect()
     await pool.end()
   })

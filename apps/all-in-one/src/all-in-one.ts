@@ -3,7 +3,7 @@ import { createFeatureBuilder, type FeatureBuilder } from '@churnwatch/feature-b
 import { createKafka, createPublisher } from '@churnwatch/kafka'
 import { createMetricsRegistry, startOpsServer, type Logger, type OpsServer } from '@churnwatch/observability'
 import { createScorer, type Scorer } from '@churnwatch/scorer'
-import { createPool, createWebhookStore, migrate, pingDatabase, type Pool } from '@churnwatch/storage'
+import { createPool, createWebhookStore, listenForScoreChanges, migrate, pingDatabase, type Pool } from '@churnwatch/storage'
 import { createWebhookDispatcher } from '@churnwatch/webhooks'
 import type { AllInOneConfig } from './config.js'
 
@@ -68,7 +68,10 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
       await startOpsServer({ port: scorerPort, host: config.HOST, registry: scorerRegistry, isReady: scorer.isReady, checks: { database } }),
     ]
     for (const server of ops) stops.push(() => server.close())
-    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix) })
+    // The API's risk cache follows score changes as in the separate service.
+    const scoreChanges = listenForScoreChanges({ connectionString: config.DATABASE_URL, applicationName: 'churnwatch-all-in-one-score-changes' })
+    stops.push(() => scoreChanges.close())
+    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges })
     const url = await app.listen({ host: config.HOST, port: config.PORT })
     stops.push(() => app.close())
     return {

@@ -1,4 +1,5 @@
 export { createPool, pingDatabase, withTransaction, type Pool, type PoolClient, type PoolOptions, type Queryable } from './pool.js'
+export { listenForScoreChanges, SCORE_CHANGES_CHANNEL, type ScoreChangeFeed, type ScoreChangeFeedOptions, type ScoreChangeListener } from './score-changes.js'
 export { migrate, loadMigrations, type Migration, type MigrateResult } from './migrate.js'
 export { insertNewEvents, readCustomerEvents, type StoredEvent } from './events.js'
 export {

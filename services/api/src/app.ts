@@ -6,6 +6,7 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import { apiTopics, DEFAULT_API_OPTIONS, type ApiContext, type ApiDeps } from './context.js'
 import { ApiError } from './errors.js'
 import { jsonNestsDeeperThan } from './json-depth.js'
+import { followScoreChanges } from './risk-cache-feed.js'
 import { lazyChildLogger } from './lazy-logger.js'
 import { authPlugin, presentedKeyId } from './plugins/auth.js'
 import { inputGuardPlugin } from './plugins/input-guard.js'
@@ -34,9 +35,11 @@ export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerRe
 /**
  * Builds the API without listening: plugins and routes registered explicitly, ready for `inject`
  * in tests, for `listen` in main.ts, or for the demo that runs every service in one process.
- * The caller owns deps (pool, publisher, kafka) and closes them after `app.close()`.
+ * The caller owns deps (pool, publisher, kafka, scoreChanges) and closes them after `app.close()`.
  */
 export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
+  const options = { ...DEFAULT_API_OPTIONS, ...deps.options }
+  const following = deps.scoreChanges && options.riskCacheMaxBytes > 0 ? followScoreChanges(deps.scoreChanges, options.riskCacheMaxBytes, deps.log) : undefined
   const ctx: ApiContext = {
     pool: deps.pool,
     publisher: deps.publisher,
@@ -45,7 +48,8 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
     registry: deps.registry,
     topics: deps.topics ?? apiTopics(),
     now: deps.now ?? (() => new Date()),
-    options: { ...DEFAULT_API_OPTIONS, ...deps.options },
+    options,
+    riskCache: following?.cache,
   }
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.log.child({ component: 'http' }),
@@ -115,6 +119,10 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
     done()
   })
 
+  app.addHook('onClose', (_app, done) => {
+    following?.stop()
+    done()
+  })
   await app.register(healthRoutes, ctx)
   await app.register(customerRoutes, ctx)
   await app.register(alertRoutes, ctx)

@@ -25,6 +25,8 @@ export const apiConfigSchema = z.object({
   /** Trust X-Forwarded-For from this many proxy hops (0 = use the socket address). */
   TRUST_PROXY_HOPS: z.coerce.number().int().nonnegative().default(0),
   PG_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** Memory for risk documents served without a database read (about 2 KB each); 0 turns the cache off. */
+  RISK_CACHE_MB: z.coerce.number().int().nonnegative().max(65_536).default(256),
 })
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>

@@ -1,7 +1,8 @@
 import { TOPICS } from '@churnwatch/contract'
 import type { Kafka, Publisher } from '@churnwatch/kafka'
 import type { Logger, Registry } from '@churnwatch/observability'
-import type { Pool } from '@churnwatch/storage'
+import type { Pool, ScoreChangeFeed } from '@churnwatch/storage'
+import type { RiskDocumentCache } from './risk-cache.js'
 
 /** Topic names the API reads or writes, with the deployment's prefix applied. */
 export interface ApiTopics {
@@ -31,6 +32,8 @@ export interface ApiOptions {
   probeCacheMs: number
   /** Upper bound for each readiness probe. */
   probeTimeoutMs: number
+  /** Characters (about bytes) of risk documents kept in memory; 0 = no cache. Needs `scoreChanges`. */
+  riskCacheMaxBytes: number
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -44,6 +47,7 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   trustProxyHops: 0,
   probeCacheMs: 5_000,
   probeTimeoutMs: 3_000,
+  riskCacheMaxBytes: 256 * 1_048_576,
 }
 
 /** What buildApp needs. The caller owns every connection and closes it after the app. */
@@ -58,6 +62,8 @@ export interface ApiDeps {
   topics?: ApiTopics
   now?: () => Date
   options?: Partial<ApiOptions>
+  /** risk_scores change notifications; with them, GET /v1/customers/{id}/risk serves from memory. */
+  scoreChanges?: ScoreChangeFeed
 }
 
 /** What every route plugin receives. */
@@ -70,4 +76,6 @@ export interface ApiContext {
   topics: ApiTopics
   now: () => Date
   options: ApiOptions
+  /** Risk documents by customer while the score-change feed listens; undefined without a feed. */
+  riskCache: RiskDocumentCache | undefined
 }

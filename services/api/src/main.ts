@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '@churnwatch/config'
 import { TOPIC_SPECS } from '@churnwatch/contract'
 import { createKafka, createPublisher, ensureTopics } from '@churnwatch/kafka'
 import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
-import { createPool, migrate } from '@churnwatch/storage'
+import { createPool, listenForScoreChanges, migrate } from '@churnwatch/storage'
 import closeWithGrace from 'close-with-grace'
 import { apiTopics, buildApp } from './app.js'
 import { apiConfigSchema, readEnv } from './config.js'
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   ])
   const publisher = createPublisher(kafka, { log })
   await publisher.connect()
+  // A dedicated connection hears every committed risk_scores write, so the risk route can serve from memory.
+  const scoreChanges = config.RISK_CACHE_MB > 0 ? listenForScoreChanges({ connectionString: config.DATABASE_URL, applicationName: 'churnwatch-api-score-changes' }) : undefined
   const app = await buildApp({
     pool,
     publisher,
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     log,
     registry,
     topics,
+    scoreChanges,
     options: {
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
       authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
       publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      riskCacheMaxBytes: config.RISK_CACHE_MB * 1_048_576,
     },
   })
   closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
     else log.info({ signal }, 'shutting down')
     // In-flight requests finish; new ones get 503 while closing.
     await app.close()
+    await scoreChanges?.close()
     await publisher.disconnect()
     await pool.end()
   })

@@ -19,6 +19,7 @@ export const KEY_FEATURES: readonly string[] = [
   'mrr',
   'mrr_change_90d',
   'failed_payments_90d',
+  'payment_overdue',
   'cancellation_requested',
   'support_tickets_30d',
 ]

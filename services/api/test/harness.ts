@@ -4,11 +4,13 @@ import { createKafka, createPublisher, ensureTopics, type Kafka, type Publisher 
 import { createLogger, createMetricsRegistry, type Registry } from '@churnwatch/observability'
 import {
   createApiKey,
+  listenForScoreChanges,
   migrate,
   saveScores,
   withTransaction,
   type AlertRow,
   type ApiKeyScope,
+  type ScoreChangeFeed,
   type ScoreRow,
 } from '@churnwatch/storage'
 import { createTestDatabase, uniqueName, type TestDatabase } from '@churnwatch/testkit'
@@ -33,6 +35,8 @@ export interface TestApi {
   logs: Array<Record<string, unknown>>
   /** inject with `Authorization: Bearer <keys[scope]>` (no header when scope is null). */
   call: (scope: ApiKeyScope | null, options: InjectOptions) => Promise<LightMyRequestResponse>
+  /** The score-change feed the app's risk cache follows, when built with `{ riskCache: true }`. */
+  scoreChanges: ScoreChangeFeed | undefined
   /** Moves the app's clock. */
   setNow: (iso: string) => void
   close: () => Promise<void>
@@ -41,9 +45,13 @@ export interface TestApi {
 export const T0 = '2026-03-01T12:00:00.000Z'
 
 /** A fresh database, topic prefix, keys and app over real PostgreSQL and Kafka. */
-export async function buildTestApi(name: string, options: Partial<ApiOptions> = {}): Promise<TestApi> {
+export async function buildTestApi(name: string, options: Partial<ApiOptions> = {}, setup: { riskCache?: boolean } = {}): Promise<TestApi> {
   const db = await createTestDatabase(`cw_api_${name}`)
   await migrate(db.pool)
+  // Off unless asked for: other suites write scores and read them back at once, faster than a notification.
+  const scoreChanges = setup.riskCache
+    ? listenForScoreChanges({ connectionString: db.url, applicationName: `cw-test-${name}-score-changes`, reconnectMs: 2_000 })
+    : undefined
   const logs: Array<Record<string, unknown>> = []
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -64,7 +72,7 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
   await publisher.connect()
   const registry = createMetricsRegistry({ service: 'api', defaultMetrics: false })
   let now = new Date(T0)
-  const app = await buildApp({ pool: db.pool, publisher, kafka, log, registry, topics, now: () => now, options: { probeCacheMs: 0, probeTimeoutMs: PROBE_TIMEOUT_MS, ...options } })
+  const app = await buildApp({ pool: db.pool, publisher, kafka, log, registry, topics, scoreChanges, now: () => now, options: { probeCacheMs: 0, probeTimeoutMs: PROBE_TIMEOUT_MS, ...options } })
   const keys = {
     read: (await createApiKey(db.pool, { name: 'reader', scopes: ['read'] })).key,
     'events:write': (await createApiKey(db.pool, { name: 'intake', scopes: ['events:write'] })).key,
@@ -79,6 +87,7 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
     registry,
     keys,
     logs,
+    scoreChanges,
     call: (scope, request) =>
       app.inject({ ...request, headers: { ...(scope ? { authorization: `Bearer ${keys[scope]}` } : {}), ...request.headers } }),
     setNow: (iso) => {
@@ -86,6 +95,7 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
     },
     close: async () => {
       await app.close()
+      await scoreChanges?.close()
       await publisher.disconnect()
       await db.drop()
     },

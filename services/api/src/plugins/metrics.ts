@@ -9,7 +9,11 @@ import { cached, consumerLag, topicMessageCount, withTimeout, type PartitionLag 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Counters the routes update. */
-    apiMetrics: { events: Counter<'kind' | 'result'> }
+    apiMetrics: {
+      events: Counter<'kind' | 'result'>
+      /** GET /v1/customers/{id}/risk answers by source: hit (memory), miss (database, then cached), off (no cache or feed lost). */
+      riskCache: Record<'hit' | 'miss' | 'off', { inc: () => void }>
+    }
     /** The feature builder's lag, shared with /readyz (cached). */
     readConsumerLag: (() => Promise<PartitionLag[]>) | undefined
   }
@@ -119,7 +123,41 @@ export const metricsPlugin = fp(
       },
     })
 
-    app.decorate('apiMetrics', { events })
+    const riskCacheLookups = new Counter({
+      name: 'churnwatch_api_risk_cache_lookups_total',
+      help: 'Single-customer risk reads by result: hit (served from memory), miss (read from PostgreSQL), off (cache disabled or score-change feed lost)',
+      labelNames: ['result'] as const,
+      registers,
+    })
+    new Gauge({
+      name: 'churnwatch_api_risk_cache_enabled',
+      help: '1 while the risk-document cache serves reads (the score-change feed listens), else 0',
+      registers,
+      collect() {
+        this.set(ctx.riskCache?.enabled ? 1 : 0)
+      },
+    })
+    new Gauge({
+      name: 'churnwatch_api_risk_cache_documents',
+      help: 'Risk documents held in memory (0 while the score-change feed is lost)',
+      registers,
+      collect() {
+        this.set(ctx.riskCache?.entries ?? 0)
+      },
+    })
+    new Gauge({
+      name: 'churnwatch_api_risk_cache_bytes',
+      help: 'Approximate bytes of risk documents held in memory',
+      registers,
+      collect() {
+        this.set(ctx.riskCache?.size ?? 0)
+      },
+    })
+
+    app.decorate('apiMetrics', {
+      events,
+      riskCache: { hit: riskCacheLookups.labels({ result: 'hit' }), miss: riskCacheLookups.labels({ result: 'miss' }), off: riskCacheLookups.labels({ result: 'off' }) },
+    })
     app.decorate('readConsumerLag', readLag)
     // One labelled child per (method, route, status), so observing skips prom-client's label hashing.
     const series = new Map<string, { observe: (seconds: number) => void }>()

@@ -10,6 +10,7 @@ import { cursorInstantSchema, decodeCursor, encodeCursor, malformedCursor, query
 import { notFound } from '../errors.js'
 import { toRisk, toRiskListItem } from '../risk.js'
 import { createScoreLoader } from '../score-loader.js'
+import { zodSerializer } from '../serializer.js'
 import {
   customerIdParamSchema,
   cursorSchema,
@@ -38,6 +39,11 @@ const CSV_HEADER = [
   'driver3',
 ]
 const CSV_PAGE = 1_000
+
+/** Sends JSON already serialised: a string under a JSON content type skips Fastify's serializer. */
+function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(text)
+}
 
 const listQuerySchema = z.object({
   band: enumListSchema(RISK_BANDS, 'band'),
@@ -76,6 +82,8 @@ const historyCursorSchema = z.object({ q: z.string(), a: cursorInstantSchema, v:
 /** GET /v1/customers/{id}/risk, its history, the ranked list (JSON or CSV) and batch-get. */
 export const customerRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const loader = createScoreLoader(ctx.pool)
+  const serializeRisk = zodSerializer(riskSchema, 'GET', '/v1/customers/:id/risk')
+  const lookups = app.apiMetrics.riskCache
 
   async function missingScoreProblem(customerId: string): Promise<Error> {
     const known = await knownCustomers(ctx.pool, [customerId])
@@ -97,10 +105,25 @@ export const customerRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
         response: { 200: riskSchema, ...problemResponses(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => {
-      const score = await loader.load(request.params.id)
-      if (!score) throw await missingScoreProblem(request.params.id)
-      return toRisk(score)
+    async (request, reply) => {
+      const id = request.params.id
+      const cache = ctx.riskCache
+      if (cache?.enabled) {
+        const document = cache.get(id)
+        if (document !== undefined) {
+          lookups.hit.inc()
+          return sendJsonText(reply, document)
+        }
+        lookups.miss.inc()
+      } else lookups.off.inc()
+      // Taken before the read: a change heard while it runs keeps its result out of the cache.
+      const ticket = cache?.ticket()
+      const score = await loader.load(id)
+      if (!score) throw await missingScoreProblem(id)
+      const document = serializeRisk(toRisk(score))
+      if (cache && ticket) cache.fill(id, document, ticket)
+      // A string with a JSON content type is sent as it is: serialised (and checked) once above.
+      return sendJsonText(reply, document)
     },
   )
 
