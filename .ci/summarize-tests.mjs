@@ -18,12 +18,16 @@ for (const file of reports) {
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
   for (const suite of report.testResults ?? []) {
     for (const test of suite.assertionResults ?? []) {
-      for (const attempt of test.meta?.failedAttempts ?? []) {
-        if (test.status !== 'failed') failures.push(`RETRIED ${suite.name} > ${test.fullName}: passed on retry after: ${attempt}`)
+      const attempts = test.meta?.failedAttempts ?? []
+      if (test.status !== 'failed') {
+        for (const attempt of attempts) failures.push(`RETRIED ${suite.name} > ${test.fullName}: passed on retry after: ${attempt}`)
+        continue
       }
-      if (test.status !== 'failed') continue
-      const reason = String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ')
-      failures.push(`FAILED ${suite.name} > ${test.fullName}: ${reason.slice(0, 400)}`)
+      // Each attempt's own reason when the setup file recorded them (a retry can fail differently).
+      const reasons = attempts.length > 0
+        ? attempts.map((attempt, i) => `attempt ${i + 1}: ${attempt}`)
+        : [String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ').slice(0, 400)]
+      failures.push(`FAILED ${suite.name} > ${test.fullName}: ${reasons.join(' || ')}`)
     }
   }
 }

@@ -13,7 +13,7 @@ describe('CI summary of the vitest reports', () => {
   const work = mkdtempSync(join(tmpdir(), 'cw-ci-summary-'))
   afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-  it('names each retried and each failed test after the counts, and fails the run on a failure', () => {
+  it('names each retried and each failed test, with every attempt\'s reason and diff, after the counts, and fails the run on a failure', () => {
     // The fixture project writes its JSON report where the summary looks for a package's reports.
     const report = join(work, 'packages/demo/.vitest/int.json')
     mkdirSync(join(work, 'packages/demo/.vitest'), { recursive: true })
@@ -28,10 +28,12 @@ describe('CI summary of the vitest reports', () => {
     const lines = summary.stdout.trim().split('\n')
     expect(lines[0]).toBe('tests: 1 reports')
     expect(lines.filter((l) => l.startsWith('RETRIED'))).toEqual([
-      expect.stringMatching(/^RETRIED .*tests\.fixture\.ts > fails once, then passes: passed on retry after: first attempt of the flaky fixture: expected 1 to be 2/),
+      expect.stringMatching(/^RETRIED .*tests\.fixture\.ts > fails once, then passes: passed on retry after: first attempt of the flaky fixture: expected 1 to be 2 .*\[diff: - 2 ; \+ 1\]/),
     ])
     expect(lines.filter((l) => l.startsWith('FAILED'))).toEqual([
-      expect.stringMatching(/^FAILED .*tests\.fixture\.ts > always fails: .*the broken fixture: expected 'broken' to be 'fixed'/),
+      expect.stringMatching(
+        /^FAILED .*tests\.fixture\.ts > always fails: attempt 1: the broken fixture: expected .* to match object .* \[diff: - "status": "fixed", ; \+ "status": "broken",\] \|\| attempt 2: the broken fixture: /,
+      ),
     ])
     expect(lines.at(-1)).toBe('2 passed, 1 failed')
     expect(summary.status).toBe(1)
