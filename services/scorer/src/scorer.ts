@@ -57,7 +57,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
   const publisher = createPublisher(deps.kafka, { log })
   const counters = {
     scored: new Counter({ name: 'churnwatch_scores_total', help: 'Customers scored, by band', labelNames: ['band'] as const, registers: [deps.registry] }),
-    published: new Counter({ name: 'churnwatch_score_changes_published_total', help: 'Material score changes published', registers: [deps.registry] }),
+    published: new Counter({ name: 'churnwatch_score_changes_published_total', help: 'Material score changes committed for publishing (relayed by the Kafka outbox)', registers: [deps.registry] }),
     alerts: new Counter({
       name: 'churnwatch_alert_changes_total',
       help: 'Alert changes, by kind and change (opened, updated, resolved)',
@@ -65,7 +65,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       registers: [deps.registry],
     }),
   }
-  const scoreCustomers = createScoreCustomers({ pool: deps.pool, publisher, topics, log, materialDelta: deps.materialDelta, counters, now })
+  const scoreCustomers = createScoreCustomers({ pool: deps.pool, topics, log, materialDelta: deps.materialDelta, counters, now })
   let scorer: ActiveScorer | undefined
   let dataClock = 0
   let sweepTimer: NodeJS.Timeout | undefined
@@ -87,11 +87,11 @@ export function createScorer(deps: ScorerDeps): Scorer {
   async function runBatch(ids: string[], at: string): Promise<ScoreOutcome | undefined> {
     if (!scorer || ids.length === 0) return undefined
     const outcome = await scoreCustomers(scorer, ids, at)
-    if (outcome.alertChanges.length > 0) await outbox.flush()
+    if (outcome.published > 0 || outcome.alertChanges.length > 0) await outbox.flush()
     return outcome
   }
 
-  // Alert events committed by scoring (or by the API) leave through the outbox; failures wait for the next tick.
+  // Score and alert events committed by scoring (alerts also by the API) leave through the outbox; failures wait for the next tick.
   const outbox = createOutboxRelay(
     deps.pool,
     (topic, messages) => publisher.publish(topic, messages),

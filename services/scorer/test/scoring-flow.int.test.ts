@@ -153,6 +153,40 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
     })
   })
 
+  it('publishes a score change only once it is committed', async () => {
+    const at = new Date(Date.parse(asOf) + 75 * DAY).toISOString()
+    const heardAt = () =>
+      outputs
+        .filter((m) => m.topic === scorer.topics.riskScores)
+        .map((m) => JSON.parse(String(m.value)) as RiskScoreEvent)
+        .filter((e) => e.asOf === at)
+    // A commit that fails after every statement of the sweep succeeded: a deferred check on the scores.
+    await db.pool.query(`CREATE FUNCTION refuse_score() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'score of % refused at commit', NEW.customer_id; END $$`)
+    await db.pool.query(`CREATE CONSTRAINT TRIGGER refuse_score AFTER INSERT OR UPDATE ON risk_scores
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_score()`)
+    try {
+      await expect(scorer.sweep(at)).rejects.toThrow(/refused at commit/)
+    } finally {
+      await db.pool.query('DROP TRIGGER refuse_score ON risk_scores; DROP FUNCTION refuse_score()')
+    }
+    expect(await count('SELECT count(*)::int AS n FROM kafka_outbox')).toBe(0)
+    // An absence can only be watched for a while; events published before the commit arrive well within it.
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    expect(heardAt()).toEqual([])
+
+    await scorer.sweep(at)
+    const changed = new Set(
+      (await db.pool.query<{ customer_id: string }>('SELECT customer_id FROM risk_score_history WHERE as_of = $1', [at])).rows.map((r) => r.customer_id),
+    )
+    expect(changed.size).toBeGreaterThan(0)
+    const heard = await waitFor(() => {
+      const events = heardAt()
+      return events.length >= changed.size ? events : undefined
+    })
+    expect(heard.map((e) => e.customerId).sort()).toEqual([...changed].sort())
+  })
+
   it('rescores everyone when a new model version is activated', async () => {
     const logistic = await trainAndRegister(db.pool, { asOf, kind: 'logistic', activate: true })
     const scored = await count('SELECT count(*)::int AS n FROM risk_scores')

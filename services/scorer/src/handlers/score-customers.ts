@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import type { RiskScoreEvent } from '@churnwatch/contract'
-import type { Publisher } from '@churnwatch/kafka'
 import type { Counter, Logger } from '@churnwatch/observability'
 import { readHistoriesForScoring, scoreHistories, type ActiveScorer, type ScoredCustomer } from '@churnwatch/scoring'
 import {
@@ -23,7 +22,6 @@ import { isMaterialChange } from '../rules/bands.js'
 
 export interface ScoreCustomersDeps {
   pool: Pool
-  publisher: Publisher
   topics: { riskScores: string; alerts: string }
   log: Logger
   materialDelta: number
@@ -40,10 +38,10 @@ export interface ScoreOutcome {
 
 /**
  * Scores customers as of `asOf`, stores current scores (history for material changes), decides
- * alerts, and writes alerts with their webhook and Kafka outbox rows in the same transaction: an
- * alert event leaves only once its alert is committed (the caller relays the outbox after the
- * commit). Material score changes are published before committing (at-least-once): a score whose
- * commit failed is superseded by the next one, and its id-less event names no stored entity.
+ * alerts, and writes alerts with their webhook rows, and the score and alert events with their
+ * Kafka outbox rows, in the same transaction: an event leaves only once what it announces is
+ * committed (the caller relays the outbox after the commit), so a consumer never sees a score or
+ * an alert that a failed commit took back.
  */
 export function createScoreCustomers(deps: ScoreCustomersDeps) {
   const now = deps.now ?? (() => new Date())
@@ -84,7 +82,7 @@ export function createScoreCustomers(deps: ScoreCustomersDeps) {
         await enqueueWebhooks(tx, { eventType: event.kind, payload: event, customerId: event.customerId, messageIdPrefix: event.eventId })
       }
       const scoreEvents = rows.filter((r) => r.material).map((r) => toScoreEvent(r))
-      await deps.publisher.publish(deps.topics.riskScores, scoreEvents.map((e) => ({ key: e.customerId, value: e })))
+      await enqueueKafkaMessages(tx, deps.topics.riskScores, scoreEvents.map((e) => ({ key: e.customerId, value: e })))
       await enqueueKafkaMessages(tx, deps.topics.alerts, alertEvents.map((e) => ({ key: e.customerId, value: e })))
       for (const s of scored) deps.counters.scored.inc({ band: s.band })
       deps.counters.published.inc(scoreEvents.length)
