@@ -7,6 +7,7 @@ import { apiTopics, DEFAULT_API_OPTIONS, type ApiContext, type ApiDeps } from '.
 import { ApiError } from './errors.js'
 import { jsonNestsDeeperThan } from './json-depth.js'
 import { followScoreChanges } from './risk-cache-feed.js'
+import { createRiskDocumentReader } from './risk-documents.js'
 import { lazyChildLogger } from './lazy-logger.js'
 import { authPlugin, presentedKeyId } from './plugins/auth.js'
 import { inputGuardPlugin } from './plugins/input-guard.js'
@@ -39,7 +40,11 @@ export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerRe
  */
 export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
   const options = { ...DEFAULT_API_OPTIONS, ...deps.options }
-  const following = deps.scoreChanges && options.riskCacheMaxBytes > 0 ? followScoreChanges(deps.scoreChanges, options.riskCacheMaxBytes, deps.log) : undefined
+  const riskDocuments = createRiskDocumentReader(deps.pool)
+  const following =
+    deps.scoreChanges && options.riskCacheMaxBytes > 0
+      ? followScoreChanges(deps.scoreChanges, { maxBytes: options.riskCacheMaxBytes, log: deps.log, reread: riskDocuments.readMany })
+      : undefined
   const ctx: ApiContext = {
     pool: deps.pool,
     publisher: deps.publisher,
@@ -50,6 +55,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
     now: deps.now ?? (() => new Date()),
     options,
     riskCache: following?.cache,
+    riskDocuments,
   }
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.log.child({ component: 'http' }),
@@ -119,9 +125,8 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
     done()
   })
 
-  app.addHook('onClose', (_app, done) => {
-    following?.stop()
-    done()
+  app.addHook('onClose', async () => {
+    await following?.stop()
   })
   await app.register(healthRoutes, ctx)
   await app.register(customerRoutes, ctx)

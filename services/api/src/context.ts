@@ -3,6 +3,7 @@ import type { Kafka, Publisher } from '@churnwatch/kafka'
 import type { Logger, Registry } from '@churnwatch/observability'
 import type { Pool, ScoreChangeFeed } from '@churnwatch/storage'
 import type { RiskDocumentCache } from './risk-cache.js'
+import type { RiskDocumentReader } from './risk-documents.js'
 
 /** Topic names the API reads or writes, with the deployment's prefix applied. */
 export interface ApiTopics {
@@ -78,4 +79,6 @@ export interface ApiContext {
   options: ApiOptions
   /** Risk documents by customer while the score-change feed listens; undefined without a feed. */
   riskCache: RiskDocumentCache | undefined
+  /** Reads risk documents from PostgreSQL (the risk route's misses and the cache's refreshes). */
+  riskDocuments: RiskDocumentReader
 }

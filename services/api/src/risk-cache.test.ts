@@ -82,6 +82,19 @@ describe('risk-document cache', () => {
     expect(cache.size).toBe('second!'.length + 1)
   })
 
+  it('names, of the customers it forgets, those whose document was read since it was stored', () => {
+    const cache = enabledCache()
+    for (const id of ['hot', 'cold', 'refilled']) cache.fill(id, id.toUpperCase(), cache.ticket())
+    cache.get('hot')
+    cache.get('refilled')
+    cache.fill('refilled', 'REFILLED 2', cache.ticket())
+    expect(cache.invalidate(['hot', 'cold', 'refilled', 'unknown'])).toEqual(['hot'])
+    expect(cache.entries).toBe(0)
+    // A document stored again starts unread.
+    cache.fill('hot', 'HOT 2', cache.ticket())
+    expect(cache.invalidate(['hot'])).toEqual([])
+  })
+
   it('is off for a size of 0', () => {
     const cache = createRiskDocumentCache(0)
     cache.reset(true)

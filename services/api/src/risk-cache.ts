@@ -11,8 +11,11 @@ export interface RiskDocumentCache {
   ticket: () => CacheTicket
   /** Stores a document read after `ticket`; false (nothing stored) when an invalidation may have overtaken the read. */
   fill: (customerId: string, document: string, ticket: CacheTicket) => boolean
-  /** These customers' scores changed: forget them, and refuse fills from reads already under way. */
-  invalidate: (customerIds: readonly string[]) => void
+  /**
+   * These customers' scores changed: forget them, and refuse fills from reads already under way.
+   * Returns those whose forgotten document had been read since it was stored: worth reading again.
+   */
+  invalidate: (customerIds: readonly string[]) => string[]
   /** Forgets everything and refuses every fill from earlier tickets; `enabled` says whether to cache from now on. */
   reset: (enabled: boolean) => void
   readonly enabled: boolean
@@ -33,8 +36,9 @@ const MAX_TRACKED_INVALIDATIONS = 100_000
  * Pure: no I/O, no clocks.
  */
 export function createRiskDocumentCache(maxSize: number): RiskDocumentCache {
-  // Insertion order is the eviction queue; `used` marks a hit since the entry was last queued.
-  const documents = new Map<string, { document: string; used: boolean }>()
+  // Insertion order is the eviction queue; `used` marks a hit since the entry was last queued,
+  // `read` a hit since it was stored.
+  const documents = new Map<string, { document: string; used: boolean; read: boolean }>()
   const invalidatedAt = new Map<string, number>()
   let size = 0
   let enabled = false
@@ -43,11 +47,13 @@ export function createRiskDocumentCache(maxSize: number): RiskDocumentCache {
   // Tickets older than this were issued before invalidations that are no longer tracked.
   let oldestTrustedSeq = 0
 
-  function remove(customerId: string): void {
+  /** Forgets a customer's document; true when it had been read since it was stored. */
+  function remove(customerId: string): boolean {
     const entry = documents.get(customerId)
-    if (entry === undefined) return
+    if (entry === undefined) return false
     documents.delete(customerId)
     size -= entry.document.length + customerId.length
+    return entry.read
   }
 
   /** Evicts from the oldest end; an entry read since it was queued is queued again instead, once. */
@@ -68,6 +74,7 @@ export function createRiskDocumentCache(maxSize: number): RiskDocumentCache {
       const entry = documents.get(customerId)
       if (entry === undefined) return undefined
       entry.used = true
+      entry.read = true
       return entry.document
     },
     ticket() {
@@ -79,7 +86,7 @@ export function createRiskDocumentCache(maxSize: number): RiskDocumentCache {
       const cost = document.length + customerId.length
       if (cost > maxSize) return false
       remove(customerId)
-      documents.set(customerId, { document, used: false })
+      documents.set(customerId, { document, used: false, read: false })
       size += cost
       evict()
       return true
@@ -90,10 +97,12 @@ export function createRiskDocumentCache(maxSize: number): RiskDocumentCache {
         invalidatedAt.clear()
         oldestTrustedSeq = seq
       }
+      const wanted: string[] = []
       for (const id of customerIds) {
-        remove(id)
+        if (remove(id)) wanted.push(id)
         invalidatedAt.set(id, seq)
       }
+      return wanted
     },
     reset(on) {
       documents.clear()

@@ -30,6 +30,7 @@ describe('GET /v1/customers/{id}/risk served from memory, kept fresh by risk_sco
   }
   const get = (id: string) => api.call('read', { method: 'GET', url: `/v1/customers/${id}/risk` })
   const probabilityOf = async (id: string) => body<{ probability: number }>(await get(id)).probability
+  const documents = async () => (await api.registry.getSingleMetric('churnwatch_api_risk_cache_documents')?.get())?.values[0]?.value ?? 0
   const lookups = async () => {
     const values = (await api.registry.getSingleMetric('churnwatch_api_risk_cache_lookups_total')?.get())?.values ?? []
     const count = (result: string) => values.find((v) => v.labels.result === result)?.value ?? 0
@@ -84,6 +85,23 @@ describe('GET /v1/customers/{id}/risk served from memory, kept fresh by risk_sco
     expect(await probabilityOf('beta')).toBe(0.9)
     const after = await lookups()
     expect([after.miss - before.miss, after.hit - before.hit]).toEqual([1, 1])
+  })
+
+  it('reads a changed document again if it was read since it was stored, so the next read is a hit with the new score', async () => {
+    await saveAndHear([scoreRow('hot', 0.3, 1000), scoreRow('cold', 0.3, 1000)])
+    expect(await probabilityOf('hot')).toBe(0.3)
+    expect(await probabilityOf('hot')).toBe(0.3) // a hit: read since stored
+    expect(await probabilityOf('cold')).toBe(0.3) // a miss that stores it, unread since
+    const held = await documents()
+    // One statement, one notification: both are forgotten at once, and only `hot` is read again.
+    await saveAndHear([scoreRow('hot', 0.65, 1000), scoreRow('cold', 0.65, 1000)])
+    await until(async () => (await documents()) === held - 1, 'the refreshed document')
+    const before = await lookups()
+    // revenueAtRisk = round(0.65 × 1000) = 650; 0.65 is in the high band.
+    expect(body(await get('hot'))).toMatchObject({ probability: 0.65, band: 'high', revenueAtRisk: 650 })
+    expect((await lookups()).hit - before.hit).toBe(1)
+    expect(await probabilityOf('cold')).toBe(0.65)
+    expect((await lookups()).miss - before.miss).toBe(1)
   })
 
   it('still answers 404 problems for unknown customers', async () => {

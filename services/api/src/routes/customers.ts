@@ -9,8 +9,6 @@ import { csvLine } from '../csv.js'
 import { cursorInstantSchema, decodeCursor, encodeCursor, malformedCursor, queryFingerprint, snapshotTextSchema } from '../cursor.js'
 import { notFound } from '../errors.js'
 import { toRisk, toRiskListItem } from '../risk.js'
-import { createScoreLoader } from '../score-loader.js'
-import { zodSerializer } from '../serializer.js'
 import {
   customerIdParamSchema,
   cursorSchema,
@@ -81,8 +79,6 @@ const historyCursorSchema = z.object({ q: z.string(), a: cursorInstantSchema, v:
 
 /** GET /v1/customers/{id}/risk, its history, the ranked list (JSON or CSV) and batch-get. */
 export const customerRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
-  const loader = createScoreLoader(ctx.pool)
-  const serializeRisk = zodSerializer(riskSchema, 'GET', '/v1/customers/:id/risk')
   const lookups = app.apiMetrics.riskCache
 
   async function missingScoreProblem(customerId: string): Promise<Error> {
@@ -118,9 +114,8 @@ export const customerRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       } else lookups.off.inc()
       // Taken before the read: a change heard while it runs keeps its result out of the cache.
       const ticket = cache?.ticket()
-      const score = await loader.load(id)
-      if (!score) throw await missingScoreProblem(id)
-      const document = serializeRisk(toRisk(score))
+      const document = await ctx.riskDocuments.read(id)
+      if (document === undefined) throw await missingScoreProblem(id)
       if (cache && ticket) cache.fill(id, document, ticket)
       // A string with a JSON content type is sent as it is: serialised (and checked) once above.
       return sendJsonText(reply, document)
