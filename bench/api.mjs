@@ -7,7 +7,8 @@
 // child process of its own; autocannon drives both from this process, one after the other.
 // The API runs as deployed, with its risk-document cache following risk_scores notifications (the
 // share of reads it answered is reported); it is measured again while every score is rewritten once
-// a minute (the scorer's default sweep), and the same app with the cache off is measured beside it.
+// a minute (the scorer's default sweep), beside the bare route under the same sweep and with a paced
+// 1,000 req/s run, and the same app with the cache off is measured beside it.
 // Per run: max throughput of each (after a warm-up), then 1,000 req/s on the API for its p99 latency:
 // paced open-loop requests (the headline) and autocannon's overallRate (bursty, reported beside it).
 // Medians over the runs go to bench/results/api.json.
@@ -364,29 +365,37 @@ async function main() {
       say(`   API autocannon overallRate ${fmt(options.rate)}: achieved ${fmt(burst.reqPerSec)} req/s, p50 ${burst.p50Ms} ms, p99 ${burst.p99Ms} ms`)
       // Again while every score is rewritten once per sweepSeconds, as a live scorer's sweep does.
       let sweepResult = null
+      let bareWithSweep = null
+      let fixedWithSweep = null
       if (options.sweepSeconds > 0) {
         const sweep = await startSweep(databaseUrl, options.customers, options.sweepSeconds)
         cleanups.push(sweep.stop)
         try {
-          // One whole sweep under load first: every document has been evicted once and read again, the steady state.
+          // One whole sweep under load first: every document has been changed once and read again, the steady state.
           await load(api.port, { duration: options.sweepSeconds, headers: auth })
+          // The sweep's writes load the whole machine, so the bare route is measured under it too:
+          // the ratio then compares like with like.
+          bareWithSweep = await measure(bare, { duration: options.duration })
           const before = await cacheLookups()
           sweepResult = await measure(api, { duration: options.duration, headers: auth })
           const after = await cacheLookups()
           const n = (k) => after[k] - before[k]
           sweepResult.riskCacheHitShare = round(n('hit') / Math.max(1, n('hit') + n('miss') + n('off')), 3)
           sweepResult.sweptRowsPerSec = Math.round(options.customers / options.sweepSeconds)
+          fixedWithSweep = await pacedLoad({ port: api.port, rate: options.rate, durationSec: options.duration, headers: auth, nextPath: randomPath })
         } finally {
           await sweep.stop()
         }
         // The next run measures a warm cache again.
         await fillCache()
+        say(`   bare, live sweep ${fmt(bareWithSweep.reqPerSec)} req/s, p99 ${bareWithSweep.p99Ms} ms, ${cpuLine(bareWithSweep)}`)
         say(
           `   API, live sweep ${fmt(sweepResult.reqPerSec)} req/s, p99 ${sweepResult.p99Ms} ms, ${cpuLine(sweepResult)} (every score rewritten once per ` +
             `${options.sweepSeconds} s; risk cache hits ${Math.round(sweepResult.riskCacheHitShare * 100)}%)`,
         )
+        say(`   API, live sweep, paced at ${fmt(options.rate)} req/s: achieved ${fmt(fixedWithSweep.reqPerSec)} req/s, p50 ${fixedWithSweep.p50Ms} ms, p99 ${fixedWithSweep.p99Ms} ms, max ${fixedWithSweep.maxMs} ms`)
       }
-      const sweepFailures = sweepResult ? sweepResult.non2xx + sweepResult.errors : 0
+      const sweepFailures = sweepResult ? sweepResult.non2xx + sweepResult.errors + fixedWithSweep.non2xx + fixedWithSweep.errors : 0
       if (sweepFailures + apiResult.non2xx + apiResult.errors + noCacheResult.non2xx + noCacheResult.errors + fixed.non2xx + fixed.errors + burst.non2xx + burst.errors > 0) {
         throw new Error('the API answered errors under load; see above')
       }
@@ -395,11 +404,14 @@ async function main() {
         api: apiResult,
         apiNoCache: noCacheResult,
         apiWithSweep: sweepResult,
+        bareWithSweep,
+        fixedRateWithSweep: fixedWithSweep,
         fixedRate: fixed,
         autocannonOverallRate: burst,
         ratio: round(apiResult.reqPerSec / bareResult.reqPerSec, 3),
         ratioNoCache: round(noCacheResult.reqPerSec / bareResult.reqPerSec, 3),
-        ratioWithSweep: sweepResult ? round(sweepResult.reqPerSec / bareResult.reqPerSec, 3) : null,
+        // Both measured while the sweep runs.
+        ratioWithSweep: sweepResult ? round(sweepResult.reqPerSec / bareWithSweep.reqPerSec, 3) : null,
       })
     }
 
@@ -426,8 +438,10 @@ async function main() {
       ...(options.sweepSeconds > 0
         ? {
             apiWithSweepReqPerSec: Math.round(median(runs.map((r) => r.apiWithSweep.reqPerSec))),
+            bareWithSweepReqPerSec: Math.round(median(runs.map((r) => r.bareWithSweep.reqPerSec))),
             ratioWithSweep: median(runs.map((r) => r.ratioWithSweep)),
             riskCacheHitShareWithSweep: median(runs.map((r) => r.apiWithSweep.riskCacheHitShare)),
+            p99MsAt1000WithSweep: median(runs.map((r) => r.fixedRateWithSweep.p99Ms)),
           }
         : {}),
       p99MsAt1000,
@@ -471,7 +485,10 @@ async function main() {
     say(
       `\nmedian of ${options.runs}: bare ${fmt(bareReqPerSec)} req/s, API ${fmt(apiReqPerSec)} req/s, ratio ${result.ratio} (per run; of medians ${result.ratioOfMedians}; ` +
         `risk cache hits ${Math.round(result.riskCacheHitShare * 100)}%; without the cache ${fmt(result.apiNoCacheReqPerSec)} req/s, ratio ${result.ratioNoCache}` +
-        (options.sweepSeconds > 0 ? `; with a live sweep ${fmt(result.apiWithSweepReqPerSec)} req/s, ratio ${result.ratioWithSweep}, hits ${Math.round(result.riskCacheHitShareWithSweep * 100)}%) ` : ') ') +
+        (options.sweepSeconds > 0
+          ? `; with a live sweep ${fmt(result.apiWithSweepReqPerSec)} req/s vs bare ${fmt(result.bareWithSweepReqPerSec)}, ratio ${result.ratioWithSweep}, ` +
+            `hits ${Math.round(result.riskCacheHitShareWithSweep * 100)}%, p99 at ${fmt(options.rate)} req/s ${result.p99MsAt1000WithSweep} ms) `
+          : ') ') +
         `(target >= ${TARGET.ratio}); p99 at a steady ${fmt(options.rate)} req/s ${p99MsAt1000} ms (target < ${TARGET.p99MsAt1000} ms; ` +
         `autocannon overallRate p99 ${autocannonP99} ms)` +
         `${result.meetsTarget ? '' : '  [TARGET MISSED]'}\nwrote ${RESULTS}`,

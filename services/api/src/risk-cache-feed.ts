@@ -2,8 +2,11 @@ import type { Logger } from '@churnwatch/observability'
 import type { ScoreChangeFeed } from '@churnwatch/storage'
 import { createRiskDocumentCache, type RiskDocumentCache } from './risk-cache.js'
 
-/** Customers re-read per query when their cached documents are refreshed. */
-const REREAD_BATCH = 500
+/**
+ * Customers re-read per query when their cached documents are refreshed: small enough that
+ * serialising one batch holds the event loop for a few milliseconds only.
+ */
+const REREAD_BATCH = 100
 
 export interface RiskCacheFollowing {
   cache: RiskDocumentCache
