@@ -367,6 +367,7 @@ async function main() {
       let sweepResult = null
       let bareWithSweep = null
       let fixedWithSweep = null
+      let bareFixedWithSweep = null
       if (options.sweepSeconds > 0) {
         const sweep = await startSweep(databaseUrl, options.customers, options.sweepSeconds)
         cleanups.push(sweep.stop)
@@ -382,7 +383,13 @@ async function main() {
           const n = (k) => after[k] - before[k]
           sweepResult.riskCacheHitShare = round(n('hit') / Math.max(1, n('hit') + n('miss') + n('off')), 3)
           sweepResult.sweptRowsPerSec = Math.round(options.customers / options.sweepSeconds)
+          // The bare route at the same rate under the same sweep: what the machine alone adds to latency.
+          bareFixedWithSweep = await pacedLoad({ port: bare.port, rate: options.rate, durationSec: options.duration, nextPath: randomPath })
+          const sweepHistogram = await histogram()
+          await api.loopDelay()
           fixedWithSweep = await pacedLoad({ port: api.port, rate: options.rate, durationSec: options.duration, headers: auth, nextPath: randomPath })
+          fixedWithSweep.serverEventLoopDelay = await api.loopDelay()
+          fixedWithSweep.serverP99AtMostMs = serverP99Ms(sweepHistogram, await histogram())
         } finally {
           await sweep.stop()
         }
@@ -393,7 +400,13 @@ async function main() {
           `   API, live sweep ${fmt(sweepResult.reqPerSec)} req/s, p99 ${sweepResult.p99Ms} ms, ${cpuLine(sweepResult)} (every score rewritten once per ` +
             `${options.sweepSeconds} s; risk cache hits ${Math.round(sweepResult.riskCacheHitShare * 100)}%)`,
         )
-        say(`   API, live sweep, paced at ${fmt(options.rate)} req/s: achieved ${fmt(fixedWithSweep.reqPerSec)} req/s, p50 ${fixedWithSweep.p50Ms} ms, p99 ${fixedWithSweep.p99Ms} ms, max ${fixedWithSweep.maxMs} ms`)
+        const sweepLoop = fixedWithSweep.serverEventLoopDelay
+        say(
+          `   API, live sweep, paced at ${fmt(options.rate)} req/s: achieved ${fmt(fixedWithSweep.reqPerSec)} req/s, p50 ${fixedWithSweep.p50Ms} ms, ` +
+            `p99 ${fixedWithSweep.p99Ms} ms, max ${fixedWithSweep.maxMs} ms (server-side p99 <= ${fixedWithSweep.serverP99AtMostMs ?? '?'} ms, ` +
+            `event-loop delay p99 ${sweepLoop.p99Ms} ms max ${sweepLoop.maxMs} ms, longest GC pause ${sweepLoop.gcMaxMs} ms, heap ${sweepLoop.heapUsedMb} MB)`,
+        )
+        say(`   bare, live sweep, paced at ${fmt(options.rate)} req/s: p50 ${bareFixedWithSweep.p50Ms} ms, p99 ${bareFixedWithSweep.p99Ms} ms, max ${bareFixedWithSweep.maxMs} ms`)
       }
       const sweepFailures = sweepResult ? sweepResult.non2xx + sweepResult.errors + fixedWithSweep.non2xx + fixedWithSweep.errors : 0
       if (sweepFailures + apiResult.non2xx + apiResult.errors + noCacheResult.non2xx + noCacheResult.errors + fixed.non2xx + fixed.errors + burst.non2xx + burst.errors > 0) {
@@ -406,6 +419,7 @@ async function main() {
         apiWithSweep: sweepResult,
         bareWithSweep,
         fixedRateWithSweep: fixedWithSweep,
+        bareFixedRateWithSweep: bareFixedWithSweep,
         fixedRate: fixed,
         autocannonOverallRate: burst,
         ratio: round(apiResult.reqPerSec / bareResult.reqPerSec, 3),
@@ -442,6 +456,7 @@ async function main() {
             ratioWithSweep: median(runs.map((r) => r.ratioWithSweep)),
             riskCacheHitShareWithSweep: median(runs.map((r) => r.apiWithSweep.riskCacheHitShare)),
             p99MsAt1000WithSweep: median(runs.map((r) => r.fixedRateWithSweep.p99Ms)),
+            bareP99MsAt1000WithSweep: median(runs.map((r) => r.bareFixedRateWithSweep.p99Ms)),
           }
         : {}),
       p99MsAt1000,
@@ -487,7 +502,7 @@ async function main() {
         `risk cache hits ${Math.round(result.riskCacheHitShare * 100)}%; without the cache ${fmt(result.apiNoCacheReqPerSec)} req/s, ratio ${result.ratioNoCache}` +
         (options.sweepSeconds > 0
           ? `; with a live sweep ${fmt(result.apiWithSweepReqPerSec)} req/s vs bare ${fmt(result.bareWithSweepReqPerSec)}, ratio ${result.ratioWithSweep}, ` +
-            `hits ${Math.round(result.riskCacheHitShareWithSweep * 100)}%, p99 at ${fmt(options.rate)} req/s ${result.p99MsAt1000WithSweep} ms) `
+            `hits ${Math.round(result.riskCacheHitShareWithSweep * 100)}%, p99 at ${fmt(options.rate)} req/s ${result.p99MsAt1000WithSweep} ms vs bare ${result.bareP99MsAt1000WithSweep} ms) `
           : ') ') +
         `(target >= ${TARGET.ratio}); p99 at a steady ${fmt(options.rate)} req/s ${p99MsAt1000} ms (target < ${TARGET.p99MsAt1000} ms; ` +
         `autocannon overallRate p99 ${autocannonP99} ms)` +

@@ -27,8 +27,11 @@ function scriptedFeed() {
 function heldRereads() {
   const calls: Array<{ ids: readonly string[]; settle: (documents: Map<string, string> | Error) => void }> = []
   const reread = (ids: readonly string[]) =>
-    new Promise<Map<string, string>>((resolve, reject) => {
-      calls.push({ ids, settle: (documents) => (documents instanceof Error ? reject(documents) : resolve(documents)) })
+    new Promise<Map<string, () => string>>((resolve, reject) => {
+      calls.push({
+        ids,
+        settle: (documents) => (documents instanceof Error ? reject(documents) : resolve(new Map([...documents].map(([id, d]) => [id, () => d])))),
+      })
     })
   return { calls, reread }
 }
@@ -44,7 +47,10 @@ function quietLog() {
   return { log: createLogger({ service: 'test', destination }), lines }
 }
 
-const settled = () => new Promise((resolve) => setImmediate(resolve))
+/** Lets a settled re-read store its documents (one per turn of the event loop). */
+const settled = async () => {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+}
 
 describe('following score changes', () => {
   it('re-reads a changed document that was in use and stores the new one; an unread one is only dropped', async () => {

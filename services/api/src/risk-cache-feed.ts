@@ -2,11 +2,11 @@ import type { Logger } from '@churnwatch/observability'
 import type { ScoreChangeFeed } from '@churnwatch/storage'
 import { createRiskDocumentCache, type RiskDocumentCache } from './risk-cache.js'
 
-/**
- * Customers re-read per query when their cached documents are refreshed: small enough that
- * serialising one batch holds the event loop for a few milliseconds only.
- */
-const REREAD_BATCH = 100
+/** Customers re-read per query when their cached documents are refreshed. */
+const REREAD_BATCH = 50
+
+/** Lets requests waiting on the event loop go first. */
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export interface RiskCacheFollowing {
   cache: RiskDocumentCache
@@ -20,13 +20,14 @@ export interface RiskCacheFollowing {
  * listens anew, since changes in between were not seen.
  *
  * A changed customer's document is dropped; if it had been read since it was stored, it is read
- * again (`reread`, in batches, one at a time) and stored under a ticket taken after the change, so
+ * again (`reread`, in batches, one at a time, serialised one document per turn of the event loop)
+ * and stored under a ticket taken after the change, so
  * documents in use stay in memory while the scorer's sweep rewrites every score, and a further
  * change during the re-read keeps its result out.
  */
 export function followScoreChanges(
   feed: ScoreChangeFeed,
-  options: { maxBytes: number; log: Logger; reread: (customerIds: readonly string[]) => Promise<Map<string, string>> },
+  options: { maxBytes: number; log: Logger; reread: (customerIds: readonly string[]) => Promise<Map<string, () => string>> },
 ): RiskCacheFollowing {
   const { log, reread } = options
   const cache = createRiskDocumentCache(options.maxBytes)
@@ -40,7 +41,11 @@ export function followScoreChanges(
       for (const id of batch) pending.delete(id)
       const ticket = cache.ticket()
       try {
-        for (const [id, document] of await reread(batch)) cache.fill(id, document, ticket)
+        // One document per turn of the event loop: a refresh runs beside requests, never ahead of them.
+        for (const [id, document] of await reread(batch)) {
+          cache.fill(id, document(), ticket)
+          await yieldToRequests()
+        }
       } catch (err) {
         // Nothing stale is kept: these customers are read from PostgreSQL on their next request.
         log.warn({ err, customers: batch.length }, 'risk-document refresh failed')

@@ -8,8 +8,11 @@ import { zodSerializer } from './serializer.js'
 export interface RiskDocumentReader {
   /** One customer's document, or undefined without a current score (concurrent calls share a query). */
   read: (customerId: string) => Promise<string | undefined>
-  /** The documents of those customers that have a current score, in one query. */
-  readMany: (customerIds: readonly string[]) => Promise<Map<string, string>>
+  /**
+   * The documents of those customers that have a current score, read in one query and serialised
+   * when called, so that a caller can spread the work over several turns of the event loop.
+   */
+  readMany: (customerIds: readonly string[]) => Promise<Map<string, () => string>>
 }
 
 export function createRiskDocumentReader(pool: Pool): RiskDocumentReader {
@@ -23,7 +26,7 @@ export function createRiskDocumentReader(pool: Pool): RiskDocumentReader {
     },
     async readMany(customerIds) {
       const scores = await readScoresByIds(pool, customerIds)
-      return new Map([...scores].map(([id, score]) => [id, serialize(toRisk(score))]))
+      return new Map([...scores].map(([id, score]) => [id, () => serialize(toRisk(score))]))
     },
   }
 }
