@@ -49,7 +49,7 @@ function quietLog() {
 
 /** Lets a settled re-read store its documents (one per turn of the event loop). */
 const settled = async () => {
-  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+  for (let turn = 0; turn < 100; turn++) await new Promise((resolve) => setImmediate(resolve))
 }
 
 describe('following score changes', () => {
@@ -90,6 +90,27 @@ describe('following score changes', () => {
     rereads.calls[1]?.settle(new Map([['b', 'b 2']]))
     await settled()
     expect(cache.get('b')).toBe('b 2')
+    await stop()
+  })
+
+  it('re-reads many changed customers 50 per query, oldest first, each once', async () => {
+    const script = scriptedFeed()
+    const rereads = heldRereads()
+    const { cache, stop } = followScoreChanges(script.feed, { maxBytes: 100_000, log: quietLog().log, reread: rereads.reread })
+    const ids = Array.from({ length: 120 }, (_, i) => `c${i}`)
+    for (const id of ids) {
+      cache.fill(id, `${id} 1`, cache.ticket())
+      cache.get(id)
+    }
+    script.changed(ids.slice(0, 70))
+    script.changed(ids.slice(60)) // 60-69 twice: still read once
+    for (let call = 0; call < 3; call++) {
+      const current = rereads.calls[call]
+      current?.settle(new Map(current.ids.map((id) => [id, `${id} 2`])))
+      await settled()
+    }
+    expect(rereads.calls.map((c) => c.ids)).toEqual([ids.slice(0, 50), ids.slice(50, 100), ids.slice(100)])
+    expect(ids.every((id) => cache.get(id) === `${id} 2`)).toBe(true)
     await stop()
   })
 

@@ -21,9 +21,8 @@ export interface RiskCacheFollowing {
  *
  * A changed customer's document is dropped; if it had been read since it was stored, it is read
  * again (`reread`, in batches, one at a time, serialised one document per turn of the event loop)
- * and stored under a ticket taken after the change, so
- * documents in use stay in memory while the scorer's sweep rewrites every score, and a further
- * change during the re-read keeps its result out.
+ * and stored under a ticket taken after the change. So documents in use stay in memory while the
+ * scorer's sweep rewrites every score, and a further change during the re-read keeps its result out.
  */
 export function followScoreChanges(
   feed: ScoreChangeFeed,
@@ -37,7 +36,12 @@ export function followScoreChanges(
 
   async function drain(): Promise<void> {
     while (pending.size > 0 && !stopped) {
-      const batch = [...pending].slice(0, REREAD_BATCH)
+      // The oldest first, without copying the whole set: it can hold every cached customer.
+      const batch: string[] = []
+      for (const id of pending) {
+        batch.push(id)
+        if (batch.length === REREAD_BATCH) break
+      }
       for (const id of batch) pending.delete(id)
       const ticket = cache.ticket()
       try {
