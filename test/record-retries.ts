@@ -13,8 +13,7 @@ function disagreement(diff: string | undefined): string {
   return diff
     .replace(ANSI, '')
     .split('\n')
-    .filter((line) => /^[-+] /.test(line) || /^[-+]$/.test(line))
-    .filter((line) => !/^[-+] (Expected|Received)\s*$/.test(line))
+    .filter((line) => /^[-+] /.test(line) && !/^[-+] (Expected|Received)\s*$/.test(line))
     .map((line) => line.replace(/\s+/g, ' ').trim())
     .join(' ; ')
     .slice(0, 400)
