@@ -526,7 +526,8 @@ const SWEEP_APP = 'bench-api-sweep'
 /**
  * Rewrites `as_of` and `scored_at` of every customer once per `seconds`, 1,000 rows at a time, as
  * the scorer's sweep does (default SWEEP_INTERVAL_MS: every active customer each minute). Each
- * chunk notifies the API, which evicts those documents: the cache's hit share under a live scorer.
+ * chunk notifies the API, which drops those documents and reads again those read since they were
+ * stored: the cache's hit share and latency under a live scorer.
  */
 async function startSweep(databaseUrl, customers, seconds) {
   const { default: pg } = await import('pg')
