@@ -217,10 +217,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   async function post(message: OutboxMessage, attemptedAt: Date): Promise<SendResult> {
     const started = performance.now()
     const elapsed = () => Math.round(performance.now() - started)
-    // A literal address never reaches `lookup`: check it here.
-    const literal = guard.checkLiteral(message.url)
-    if (!literal.ok) return refused(literal.reason, literal.refusal.address, elapsed())
     try {
+      // A literal address never reaches `lookup`: check it here.
+      const literal = guard.checkLiteral(message.url)
+      if (!literal.ok) return refused(literal.reason, literal.refusal.address, elapsed())
       const body = JSON.stringify({ type: message.eventType, timestamp: message.createdAt.toISOString(), data: message.payload })
       const headers = {
         ...webhookHeaders({
