@@ -100,7 +100,7 @@ async function measure(run) {
     })
     await scorer.start()
     stops.push(() => scorer.stop())
-    const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log, pollIntervalMs: 50 })
+    const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log, pollIntervalMs: 50, allowPrivateNetworks: true })
     await dispatcher.start()
     stops.push(() => dispatcher.stop())
     const publisher = createPublisher(kafka)

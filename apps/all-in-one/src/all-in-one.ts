@@ -48,7 +48,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
     modelPollIntervalMs: options.modelPollIntervalMs ?? 10_000,
     materialDelta: 0.05,
   })
-  const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log: log.child({ component: 'webhooks' }), registry: scorerRegistry, pollIntervalMs: 200 })
+  const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log: log.child({ component: 'webhooks' }), registry: scorerRegistry, pollIntervalMs: 200, allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS })
   const publisher = createPublisher(kafka, { log })
   const stops: Array<() => Promise<void>> = []
   try {
@@ -71,7 +71,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
     // The API's risk cache follows score changes as in the separate service.
     const scoreChanges = listenForScoreChanges({ connectionString: config.DATABASE_URL, applicationName: 'churnwatch-all-in-one-score-changes' })
     stops.push(() => scoreChanges.close())
-    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges })
+    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges, options: { allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS } })
     const url = await app.listen({ host: config.HOST, port: config.PORT })
     stops.push(() => app.close())
     return {

@@ -1,4 +1,4 @@
-import { databaseUrl, kafkaBrokers, kafkaTopicPrefix, logLevel, tcpPort } from '@churnwatch/config'
+import { databaseUrl, envBoolean, kafkaBrokers, kafkaTopicPrefix, logLevel, tcpPort } from '@churnwatch/config'
 import { z } from 'zod'
 
 export const allInOneConfigSchema = z.object({
@@ -10,6 +10,8 @@ export const allInOneConfigSchema = z.object({
   /** `data` when replaying history (the demo), `wall` for live traffic. */
   SCORER_CLOCK: z.enum(['wall', 'data']).default('wall'),
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  /** On here, unlike the separate services: this is the local try-out, whose receivers are on this machine. */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: envBoolean(true),
   LOG_LEVEL: logLevel(),
 })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { databaseUrl, kafkaBrokers, kafkaSessionTimeoutMs, kafkaTopicPrefix, logLevel, tcpPort } from './fields.js'
+import { databaseUrl, envBoolean, kafkaBrokers, kafkaSessionTimeoutMs, kafkaTopicPrefix, logLevel, tcpPort } from './fields.js'
 import { ConfigError, loadConfig } from './load-config.js'
 
 const schema = z.object({
@@ -40,5 +40,18 @@ describe('shared config fields', () => {
       'KAFKA_SESSION_TIMEOUT_MS',
       'LOG_LEVEL',
     ])
+  })
+})
+
+describe('envBoolean', () => {
+  const flags = z.object({ ON_BY_DEFAULT: envBoolean(true), OFF_BY_DEFAULT: envBoolean(false) })
+
+  it('reads true and false, falling back to the default when unset', () => {
+    expect(loadConfig(flags, {})).toEqual({ ON_BY_DEFAULT: true, OFF_BY_DEFAULT: false })
+    expect(loadConfig(flags, { ON_BY_DEFAULT: 'false', OFF_BY_DEFAULT: 'true' })).toEqual({ ON_BY_DEFAULT: false, OFF_BY_DEFAULT: true })
+  })
+
+  it('refuses anything else rather than guessing', () => {
+    expect(() => loadConfig(flags, { OFF_BY_DEFAULT: 'yes' })).toThrow(/OFF_BY_DEFAULT: must be true or false/)
   })
 })

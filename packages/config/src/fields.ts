@@ -32,3 +32,10 @@ export const tcpPort = (fallback: number) => z.coerce.number().int().min(0).max(
 
 /** A pino level. */
 export const logLevel = (fallback: (typeof LOG_LEVELS)[number] = 'info') => z.enum(LOG_LEVELS).default(fallback)
+
+/** `true` or `false` (exactly; a typo fails loudly instead of meaning false). */
+export const envBoolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true')

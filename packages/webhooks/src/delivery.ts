@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks'
 import { Counter, Histogram, type Logger, type Registry } from '@churnwatch/observability'
-import { invalidOptionsError } from './errors.js'
+import { Agent, fetch, type Response } from 'undici'
+import { createDestinationGuard, type ResolveHost } from './destination-guard.js'
+import { DestinationRefusedError, invalidOptionsError } from './errors.js'
 import { DEFAULT_BACKOFF, nextAttemptDelayMs, type BackoffOptions } from './schedule.js'
 import { webhookHeaders } from './signing.js'
 
@@ -68,7 +70,14 @@ export interface WebhookDispatcherOptions {
   store: WebhookStore
   log: Logger
   registry?: Registry
-  fetch?: typeof fetch
+  /**
+   * Deliver to loopback and private networks (RFC 1918, 100.64/10, fc00::/7). Off by default:
+   * an API key could otherwise probe the internal network through the delivery log. Link-local
+   * and cloud metadata addresses are refused either way.
+   */
+  allowPrivateNetworks?: boolean
+  /** How host names resolve at connect time; tests inject one to reach addresses no resolver here returns. */
+  resolveHost?: ResolveHost
   /** The clock for scheduling and signatures; injected by tests to drive days in a second. */
   now?: () => Date
   random?: () => number
@@ -104,7 +113,7 @@ export interface WebhookDispatcher {
   runOnce: () => Promise<DispatchSummary>
 }
 
-type AttemptResult = 'delivered' | 'http_error' | 'timeout' | 'network_error'
+type AttemptResult = 'delivered' | 'http_error' | 'timeout' | 'network_error' | 'refused'
 
 /**
  * Delivers the webhook outbox: claims due messages, POSTs each with Standard Webhooks headers,
@@ -115,7 +124,12 @@ type AttemptResult = 'delivered' | 'http_error' | 'timeout' | 'network_error'
 export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
   const log = options.log.child({ component: 'webhook-dispatcher' })
   const store = options.store
-  const fetchImpl = options.fetch ?? fetch
+  const guard = createDestinationGuard({
+    allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+  })
+  // Every connection resolves through the guard, so the address checked is the address connected to.
+  const agent = new Agent({ connect: { lookup: guard.lookup } })
   const clock = options.now ?? (() => new Date())
   const random = options.random ?? Math.random
   const timeoutMs = options.timeoutMs ?? 10_000
@@ -175,6 +189,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         eventType: message.eventType,
         statusCode: sent.statusCode,
         error: sent.error,
+        ...(sent.refusedAddress ? { refusedAddress: sent.refusedAddress } : {}),
         attempt: message.attempts + 1,
         nextAttemptAt: outcome.status === 'failed' ? outcome.nextAttemptAt.toISOString() : null,
         dead: outcome.status === 'dead',
@@ -203,6 +218,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     const started = performance.now()
     const elapsed = () => Math.round(performance.now() - started)
     try {
+      // A literal address never reaches `lookup`: check it here.
+      const literal = guard.checkLiteral(message.url)
+      if (!literal.ok) return refused(literal.reason, literal.refusal.address, elapsed())
       const body = JSON.stringify({ type: message.eventType, timestamp: message.createdAt.toISOString(), data: message.payload })
       const headers = {
         ...webhookHeaders({
@@ -215,12 +233,13 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         'user-agent': USER_AGENT,
       }
       // redirect: 'manual': a 3xx is a failure; following it would send the signed body elsewhere.
-      const response = await fetchImpl(message.url, {
+      const response = await fetch(message.url, {
         method: 'POST',
         headers,
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: agent,
       })
       const latencyMs = elapsed()
       if (response.status >= 200 && response.status < 300) {
@@ -234,6 +253,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     } catch (err) {
       const latencyMs = elapsed()
       if (isTimeout(err)) return { result: 'timeout', statusCode: null, latencyMs, error: `timeout after ${timeoutMs} ms` }
+      const refusal = refusalOf(err)
+      if (refusal) return refused(refusal.message, refusal.address, latencyMs)
       return { result: 'network_error', statusCode: null, latencyMs, error: describeNetworkError(err) }
     }
   }
@@ -324,6 +345,20 @@ interface SendResult {
   statusCode: number | null
   latencyMs: number
   error: string | null
+  /** The refused address, for the operator's log (never the delivery log, which API clients read). */
+  refusedAddress?: string
+}
+
+function refused(reason: string, address: string, latencyMs: number): SendResult {
+  return { result: 'refused', statusCode: null, latencyMs, error: `destination refused: ${reason}`.slice(0, ERROR_SNIPPET_CHARS), refusedAddress: address }
+}
+
+/** The guard's refusal, which undici reports as "fetch failed" with the lookup's error as `cause`. */
+function refusalOf(err: unknown): DestinationRefusedError | undefined {
+  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 4; at = at.cause, depth++) {
+    if (at instanceof DestinationRefusedError) return at
+  }
+  return undefined
 }
 
 function isTimeout(err: unknown): boolean {
@@ -368,7 +403,7 @@ function createDispatcherMetrics(registry: Registry | undefined) {
   return {
     deliveries: new Counter({
       name: 'churnwatch_webhook_deliveries_total',
-      help: 'Webhook delivery attempts, by result (delivered, http_error, timeout, network_error)',
+      help: 'Webhook delivery attempts, by result (delivered, http_error, timeout, network_error, refused)',
       labelNames: ['result'],
       registers,
     }),

@@ -28,4 +28,21 @@ export {
   type WebhookDispatcherOptions,
   type WebhookStore,
 } from './delivery.js'
-export { WEBHOOKS_ERROR_CODES } from './errors.js'
+export {
+  classifyAddress,
+  describeRefusal,
+  refuseAddress,
+  type AddressClass,
+  type AddressRefusal,
+  type DestinationPolicy,
+} from './address-policy.js'
+export {
+  createDestinationGuard,
+  systemResolveHost,
+  type DestinationCheck,
+  type DestinationGuard,
+  type DestinationGuardOptions,
+  type ResolvedAddress,
+  type ResolveHost,
+} from './destination-guard.js'
+export { DestinationRefusedError, WEBHOOKS_ERROR_CODES } from './errors.js'

@@ -43,6 +43,8 @@ describe('webhook delivery to a real HTTP receiver', () => {
       store: world.store,
       log: world.log,
       registry: world.registry,
+      // The receivers listen on 127.0.0.1; destinations.int.test.ts covers the refusals.
+      allowPrivateNetworks: true,
       now: world.clock.now,
       random: () => 0.5,
       // Generous: a local receiver answers in milliseconds, but CI shares two cores among three suites.

@@ -24,6 +24,8 @@ describe('endpoint health over days of failures (time driven by an injected cloc
       store: world.store,
       log: world.log,
       registry: world.registry,
+      // The receivers listen on 127.0.0.1; destinations.int.test.ts covers the refusals.
+      allowPrivateNetworks: true,
       now: world.clock.now,
       // The longest wait in every jitter window: the fewest attempts over three days.
       random: () => 1,

@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { createDestinationGuard } from '@churnwatch/webhooks'
 import { apiTopics, DEFAULT_API_OPTIONS, type ApiContext, type ApiDeps } from './context.js'
 import { ApiError } from './errors.js'
 import { jsonNestsDeeperThan } from './json-depth.js'
@@ -56,6 +57,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
     options,
     riskCache: following?.cache,
     riskDocuments,
+    webhookDestinations: createDestinationGuard({ allowPrivateNetworks: options.allowPrivateWebhookNetworks }),
   }
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.log.child({ component: 'http' }),

@@ -1,4 +1,4 @@
-import { databaseUrl, kafkaBrokers, kafkaTopicPrefix, logLevel, tcpPort } from '@churnwatch/config'
+import { databaseUrl, envBoolean, kafkaBrokers, kafkaTopicPrefix, logLevel, tcpPort } from '@churnwatch/config'
 import { z } from 'zod'
 
 export const apiConfigSchema = z.object({
@@ -24,6 +24,8 @@ export const apiConfigSchema = z.object({
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Trust X-Forwarded-For from this many proxy hops (0 = use the socket address). */
   TRUST_PROXY_HOPS: z.coerce.number().int().nonnegative().default(0),
+  /** Accept webhook URLs on loopback and private networks (link-local and cloud metadata never). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: envBoolean(false),
   PG_POOL_MAX: z.coerce.number().int().positive().default(10),
   /** Memory for risk documents served without a database read (about 2 KB each); 0 turns the cache off. */
   RISK_CACHE_MB: z.coerce.number().int().nonnegative().max(65_536).default(256),

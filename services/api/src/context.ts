@@ -2,6 +2,7 @@ import { TOPICS } from '@churnwatch/contract'
 import type { Kafka, Publisher } from '@churnwatch/kafka'
 import type { Logger, Registry } from '@churnwatch/observability'
 import type { Pool, ScoreChangeFeed } from '@churnwatch/storage'
+import type { DestinationGuard } from '@churnwatch/webhooks'
 import type { RiskDocumentCache } from './risk-cache.js'
 import type { RiskDocumentReader } from './risk-documents.js'
 
@@ -35,6 +36,8 @@ export interface ApiOptions {
   probeTimeoutMs: number
   /** Characters (about bytes) of risk documents kept in memory; 0 = no cache. Needs `scoreChanges`. */
   riskCacheMaxBytes: number
+  /** Accept webhook URLs on loopback and private networks (link-local and cloud metadata never). */
+  allowPrivateWebhookNetworks: boolean
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -49,6 +52,7 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   probeCacheMs: 5_000,
   probeTimeoutMs: 3_000,
   riskCacheMaxBytes: 256 * 1_048_576,
+  allowPrivateWebhookNetworks: false,
 }
 
 /** What buildApp needs. The caller owns every connection and closes it after the app. */
@@ -81,4 +85,6 @@ export interface ApiContext {
   riskCache: RiskDocumentCache | undefined
   /** Reads risk documents from PostgreSQL (the risk route's misses and the cache's refreshes). */
   riskDocuments: RiskDocumentReader
+  /** Checks webhook URLs at registration; the dispatcher checks again at every connection. */
+  webhookDestinations: DestinationGuard
 }

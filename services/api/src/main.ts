@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
       publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       riskCacheMaxBytes: config.RISK_CACHE_MB * 1_048_576,
     },
   })

@@ -72,7 +72,8 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
   await publisher.connect()
   const registry = createMetricsRegistry({ service: 'api', defaultMetrics: false })
   let now = new Date(T0)
-  const app = await buildApp({ pool: db.pool, publisher, kafka, log, registry, topics, scoreChanges, now: () => now, options: { probeCacheMs: 0, probeTimeoutMs: PROBE_TIMEOUT_MS, ...options } })
+  // Test receivers listen on 127.0.0.1; webhooks.int.test.ts builds an app without private networks too.
+  const app = await buildApp({ pool: db.pool, publisher, kafka, log, registry, topics, scoreChanges, now: () => now, options: { probeCacheMs: 0, probeTimeoutMs: PROBE_TIMEOUT_MS, allowPrivateWebhookNetworks: true, ...options } })
   const keys = {
     read: (await createApiKey(db.pool, { name: 'reader', scopes: ['read'] })).key,
     'events:write': (await createApiKey(db.pool, { name: 'intake', scopes: ['events:write'] })).key,

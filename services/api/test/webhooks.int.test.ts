@@ -38,7 +38,7 @@ describe('webhook endpoints', () => {
 
   const admin = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     api.call('admin', { method, url, ...(payload ? { payload } : {}) })
-  const dispatcher = () => createWebhookDispatcher({ store: createWebhookStore(api.db.pool), log: createLogger({ service: 'test', level: 'silent' }) })
+  const dispatcher = () => createWebhookDispatcher({ store: createWebhookStore(api.db.pool), log: createLogger({ service: 'test', level: 'silent' }), allowPrivateNetworks: true })
 
   it('creates an endpoint with a server-generated secret shown once, then lists and gets it without the secret', async () => {
     const created = await admin('POST', '/v1/webhooks', { url: receiverUrl, eventKinds: ['risk_high', 'risk_high', 'payment_failed'], description: 'CS tool' })
@@ -133,3 +133,56 @@ describe('webhook endpoints', () => {
     expect(body(response).detail).toContain('failing for 3 days')
   })
 })
+
+describe('webhook destinations at registration', () => {
+  const PRIVATE_HINT = 'private networks receive webhooks only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true'
+  let strict: TestApi
+  let lenient: TestApi
+
+  beforeAll(async () => {
+    ;[strict, lenient] = await Promise.all([
+      buildTestApi('webhooks_strict', { allowPrivateWebhookNetworks: false }),
+      buildTestApi('webhooks_lenient', { allowPrivateWebhookNetworks: true }),
+    ])
+  })
+  afterAll(async () => {
+    await Promise.all([strict.close(), lenient.close()])
+  })
+
+  const register = (api: TestApi, url: string) => api.call('admin', { method: 'POST', url: '/v1/webhooks', payload: { url, eventKinds: ['*'] } })
+  const stored = async (api: TestApi) => body<{ data: unknown[] }>(await api.call('admin', { method: 'GET', url: '/v1/webhooks' })).data
+
+  it.each([
+    // localhost goes through the system resolver (/etc/hosts): a name that resolves to a refused address.
+    ['http://localhost:8080/hooks', `localhost resolves to a loopback address; ${PRIVATE_HINT}`],
+    ['http://127.0.0.1:8080/hooks', `127.0.0.1 is a loopback address; ${PRIVATE_HINT}`],
+    ['http://[::1]:8080/hooks', `::1 is a loopback address; ${PRIVATE_HINT}`],
+    ['https://[::ffff:10.0.0.1]/hooks', `::ffff:a00:1 is a private-network address; ${PRIVATE_HINT}`],
+    ['https://192.168.1.20/hooks', `192.168.1.20 is a private-network address; ${PRIVATE_HINT}`],
+  ])('refuses %s with a 400 naming the url field, and stores nothing', async (url, message) => {
+    const response = await register(strict, url)
+    expect(response.statusCode).toBe(400)
+    expect(response.headers['content-type']).toContain('application/problem+json')
+    expect(body(response)).toMatchObject({ status: 400, code: 'CW_API_VALIDATION', detail: `body.url: ${message}`, errors: [{ path: 'body.url', message }] })
+    expect(await stored(strict)).toEqual([])
+    expect(strict.logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'webhook destination refused', refusedAddress: expect.any(String) }))
+  })
+
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/', '169.254.169.254 is a link-local address, which never receives webhooks'],
+    ['http://[fd00:ec2::254]/latest/meta-data/', 'fd00:ec2::254 is a cloud metadata address, which never receives webhooks'],
+    ['http://[fe80::1]/hooks', 'fe80::1 is a link-local address, which never receives webhooks'],
+    ['http://0.0.0.0:8080/hooks', '0.0.0.0 is an unspecified address, which never receives webhooks'],
+  ])('refuses %s even where private networks are allowed', async (url, message) => {
+    const response = await register(lenient, url)
+    expect(response.statusCode).toBe(400)
+    expect(body(response).errors).toEqual([{ path: 'body.url', message }])
+    expect(await stored(lenient)).toEqual([])
+  })
+
+  it('accepts a public address, and loopback where private networks are allowed', async () => {
+    expect((await register(strict, 'https://93.184.215.14/hooks')).statusCode).toBe(201)
+    expect((await register(lenient, 'http://localhost:8080/hooks')).statusCode).toBe(201)
+  })
+})
+

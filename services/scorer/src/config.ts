@@ -1,3 +1,4 @@
+import { envBoolean } from '@churnwatch/config'
 import { z } from 'zod'
 
 const probability = z.coerce.number().min(0).max(1)
@@ -35,6 +36,8 @@ export const scorerConfigSchema = z
      * before another delivers them. Must exceed the 10 s delivery timeout.
      */
     WEBHOOK_LEASE_MS: z.coerce.number().int().min(10_001).default(60_000),
+    /** Deliver webhooks to loopback and private networks (link-local and cloud metadata never). */
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: envBoolean(false),
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

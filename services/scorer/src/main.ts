@@ -44,6 +44,7 @@ async function main(): Promise<void> {
         registry,
         pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
         leaseMs: config.WEBHOOK_LEASE_MS,
+        allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       })
     : undefined
   const ops = await startOpsServer({ port: config.HTTP_PORT, registry, isReady: scorer.isReady, checks: { database: () => pingDatabase(pool) } })

@@ -69,7 +69,7 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
     const collected = await collectMessages([scorer.topics.riskScores, scorer.topics.alerts])
     outputs = collected.messages
     stopCollect = collected.stop
-    const dispatcher = createWebhookDispatcher({ store: createWebhookStore(db.pool), log, pollIntervalMs: 100 })
+    const dispatcher = createWebhookDispatcher({ store: createWebhookStore(db.pool), log, pollIntervalMs: 100, allowPrivateNetworks: true })
     await dispatcher.start()
     stopDispatcher = dispatcher.stop
   }, 180_000)

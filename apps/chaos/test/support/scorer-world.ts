@@ -61,6 +61,8 @@ export async function createScorerWorld(kafka: Kafka, db: ClonedDatabase, name: 
         WEBHOOK_POLL_INTERVAL_MS: '50',
         // The shortest lease the scorer takes: a killed process's claims come back after 15 s, not 60.
         WEBHOOK_LEASE_MS: '15000',
+        // The webhook receiver listens on 127.0.0.1.
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
         HTTP_PORT: '0',
         LOG_LEVEL: 'error',
         ...env,

@@ -16,7 +16,7 @@ import { ENDPOINT_DISABLED_EVENT, generateSecret } from '@churnwatch/webhooks'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ApiContext } from '../context.js'
-import { conflict, notFound } from '../errors.js'
+import { badRequest, conflict, notFound } from '../errors.js'
 import { problemResponses, securityRequirement } from '../schemas.js'
 
 const EVENT_KINDS = [...ALERT_KINDS, ENDPOINT_DISABLED_EVENT, ALL_WEBHOOK_EVENTS] as const
@@ -95,7 +95,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
         ...common,
         summary: 'Register an endpoint; the signing secret is returned once',
         description:
-          'Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 with the secret). The secret is generated here and never shown again. Scope: admin.',
+          'Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 with the secret). The secret is generated here and never shown again. A URL whose host is, or resolves to, a link-local or cloud metadata address is refused with 400, and so is loopback or a private network unless the server allows private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS); every delivery checks the address again. Scope: admin.',
         body: z.object({
           url: z
             .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
@@ -114,6 +114,12 @@ export const webhookRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
       },
     },
     async (request, reply) => {
+      // Early and clear; the dispatcher's check at each connection is the one that holds.
+      const destination = await ctx.webhookDestinations.checkUrl(request.body.url)
+      if (!destination.ok) {
+        request.log.warn({ keyId: request.apiKey?.id, refusedAddress: destination.refusal.address }, 'webhook destination refused')
+        throw badRequest(`body.url: ${destination.reason}`, [{ path: 'body.url', message: destination.reason }])
+      }
       const secret = generateSecret()
       const endpoint = await createEndpoint(ctx.pool, {
         url: request.body.url,
