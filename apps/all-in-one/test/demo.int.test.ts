@@ -112,15 +112,20 @@ describe('npm run demo -- --no-serve: two at once on one broker, again on the sa
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const records: Array<{ msg?: string; asOf?: string; alertChanges?: number; scored?: number }> = []
+    const lines: string[] = []
     const waiters: Array<() => void> = []
     let buffered = ''
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8')
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) if (line.startsWith('{')) records.push(JSON.parse(line) as (typeof records)[number])
+      const parts = buffered.split('\n')
+      buffered = parts.pop() ?? ''
+      for (const line of parts) {
+        if (!line.startsWith('{')) continue
+        lines.push(line)
+        records.push(JSON.parse(line) as (typeof records)[number])
+      }
       for (const wake of waiters.splice(0)) wake()
     })
     const exited = new Promise<number | null>((resolve) =>
@@ -142,10 +147,14 @@ describe('npm run demo -- --no-serve: two at once on one broker, again on the sa
     expect(sweep?.scored).toBeGreaterThan(0)
     expect(sweep?.alertChanges).toBe(0)
     expect(await openAlerts()).toEqual(before)
+    await logged('partitions assigned')
 
     child.kill('SIGTERM')
     await logged('shutting down')
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
+    // Package loggers (the Kafka runner's) below a service's component logger once repeated the key.
+    expect(lines.some((line) => line.includes('"component":"kafka-runner"'))).toBe(true)
+    expect(lines.filter((line) => (line.match(/"component":/g) ?? []).length > 1)).toEqual([])
   })
 })
