@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { infraEndpoints, median, parseFlags, round, say, writeResult, createTempDatabase, fmt } from './_lib.mjs'
 
 const SELF = fileURLToPath(import.meta.url)
-const FEATURE_BUILDER_GROUP = 'churnwatch-feature-builder' // the group startAllInOne gives the feature builder
+const FEATURE_BUILDER_GROUP = 'churnwatch-feature-builder' // the group the child gives startAllInOne's feature builder
 const DAY = 86_400_000
 /** Verdict thresholds (written to the results with the figures). */
 const LIMITS = { rssRatioMax: 1.3, rssSlopeLastHalfMbPerMinMax: 5, maxLagPerSampleEventsMax: 2, endLagPerSampleEventsMax: 1, drainSecMax: 30, rssJudgedFromMinutes: 5 }
@@ -35,14 +35,17 @@ async function child() {
       DATABASE_URL: env.DATABASE_URL,
       KAFKA_BROKERS: env.KAFKA_BROKERS.split(','),
       KAFKA_TOPIC_PREFIX: env.KAFKA_TOPIC_PREFIX,
+      FEATURE_BUILDER_GROUP_ID: FEATURE_BUILDER_GROUP,
+      SCORER_GROUP_ID: 'churnwatch-scorer',
       HOST: '127.0.0.1',
       PORT: 0,
+      FEATURE_BUILDER_HTTP_PORT: 0,
+      SCORER_HTTP_PORT: 0,
       SCORER_CLOCK: 'wall',
       SWEEP_INTERVAL_MS: 60_000,
       LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
     },
     log,
-    { opsPorts: [0, 0] },
   )
   process.send({ url: system.url })
   let stopping = false

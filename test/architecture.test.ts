@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 // Enforces the layout rules of shared/style.md from each package.json and source file.
 const ROOT = join(import.meta.dirname, '..')
 const INFRA_LIB = join(ROOT, 'infra', 'lib') + sep
-const PURE_PACKAGES = new Set(['contract', 'features', 'model', 'metrics', 'config', 'simulator'])
+const PURE_PACKAGES = new Set(['contract', 'features', 'model', 'metrics', 'config', 'simulator', 'csv'])
 const IO_LIBRARIES = ['pg', 'kafkajs', 'fastify', 'pino', 'prom-client', 'undici', 'node-fetch']
 const IO_BUILTINS = /from ['"]node:(fs|fs\/promises|net|http|https|child_process|dgram|dns|tls|cluster|worker_threads)['"]/
 

@@ -20,10 +20,12 @@ export interface AllInOne {
 /**
  * Every service in one process (npm start, the demo): the feature builder, the scorer with webhook
  * delivery, and the API, sharing one pool and one Kafka client. Each keeps its own metrics
- * registry, as when deployed apart; the builder's and scorer's are served on ops ports 9464/9465
- * (0 = any free port).
+ * registry, as when deployed apart; the builder's and scorer's are served on their ops ports
+ * (FEATURE_BUILDER_HTTP_PORT, SCORER_HTTP_PORT; 0 = any free port), and each consumes in its own
+ * group (FEATURE_BUILDER_GROUP_ID, SCORER_GROUP_ID), so processes with different topic prefixes
+ * share a broker without stealing each other's partitions.
  */
-export async function startAllInOne(config: AllInOneConfig, log: Logger, options: { modelPollIntervalMs?: number; opsPorts?: [number, number] } = {}): Promise<AllInOne> {
+export async function startAllInOne(config: AllInOneConfig, log: Logger, options: { modelPollIntervalMs?: number } = {}): Promise<AllInOne> {
   const pool = createPool({
     connectionString: config.DATABASE_URL,
     max: 20, applicationName: 'churnwatch-all-in-one',
@@ -35,20 +37,20 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
   const builderRegistry = createMetricsRegistry({ service: 'feature-builder' })
   const scorerRegistry = createMetricsRegistry({ service: 'scorer', defaultMetrics: false })
   const apiRegistry = createMetricsRegistry({ service: 'api', defaultMetrics: false })
-  const builder = createFeatureBuilder({ pool, kafka, log, registry: builderRegistry, groupId: 'churnwatch-feature-builder', topicPrefix: prefix })
+  const builder = createFeatureBuilder({ pool, kafka, log, registry: builderRegistry, groupId: config.FEATURE_BUILDER_GROUP_ID, topicPrefix: prefix })
   const scorer = createScorer({
     pool,
     kafka,
     log,
     registry: scorerRegistry,
-    groupId: 'churnwatch-scorer',
+    groupId: config.SCORER_GROUP_ID,
     topicPrefix: prefix,
     clock: config.SCORER_CLOCK,
     sweepIntervalMs: config.SWEEP_INTERVAL_MS,
     modelPollIntervalMs: options.modelPollIntervalMs ?? 10_000,
     materialDelta: 0.05,
   })
-  const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log: log.child({ component: 'webhooks' }), registry: scorerRegistry, pollIntervalMs: 200, allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS })
+  const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log, registry: scorerRegistry, pollIntervalMs: 200, allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS })
   const publisher = createPublisher(kafka, { log })
   const stops: Array<() => Promise<void>> = []
   try {
@@ -60,18 +62,17 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
     stops.push(() => dispatcher.stop())
     await publisher.connect()
     stops.push(() => publisher.disconnect())
-    const [builderPort, scorerPort] = options.opsPorts ?? [9464, 9465]
     // Each /readyz also names the database, as the separate services' do.
     const database = () => pingDatabase(pool)
     const ops: OpsServer[] = [
-      await startOpsServer({ port: builderPort, host: config.HOST, registry: builderRegistry, isReady: builder.isReady, checks: { database } }),
-      await startOpsServer({ port: scorerPort, host: config.HOST, registry: scorerRegistry, isReady: scorer.isReady, checks: { database } }),
+      await startOpsServer({ port: config.FEATURE_BUILDER_HTTP_PORT, host: config.HOST, registry: builderRegistry, isReady: builder.isReady, checks: { database } }),
+      await startOpsServer({ port: config.SCORER_HTTP_PORT, host: config.HOST, registry: scorerRegistry, isReady: scorer.isReady, checks: { database } }),
     ]
     for (const server of ops) stops.push(() => server.close())
     // The API's risk cache follows score changes as in the separate service.
     const scoreChanges = listenForScoreChanges({ connectionString: config.DATABASE_URL, applicationName: 'churnwatch-all-in-one-score-changes' })
     stops.push(() => scoreChanges.close())
-    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges, options: { allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS } })
+    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges, options: { featureBuilderGroupId: config.FEATURE_BUILDER_GROUP_ID, allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS } })
     const url = await app.listen({ host: config.HOST, port: config.PORT })
     stops.push(() => app.close())
     return {

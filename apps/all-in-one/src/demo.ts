@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process'
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '@churnwatch/config'
-import { createLogger } from '@churnwatch/observability'
+import { closeGracefully, createLogger } from '@churnwatch/observability'
 import { createApiKey } from '@churnwatch/storage'
-import closeWithGrace from 'close-with-grace'
 import { startAllInOne } from './all-in-one.js'
 import { allInOneConfigSchema, readEnv } from './config.js'
 import { printReport } from './report.js'
@@ -32,18 +31,39 @@ const { values: flags } = parseArgs({
 async function demo(): Promise<void> {
   // The demo replays history: the scorer's clock follows the data, one hour between sweeps.
   const environment = readEnv()
-  const config = loadConfig(allInOneConfigSchema, { SCORER_CLOCK: 'data', SWEEP_INTERVAL_MS: '3600000', LOG_LEVEL: 'warn', ...environment })
+  const config = loadConfig(allInOneConfigSchema, {
+    SWEEP_INTERVAL_MS: '3600000',
+    LOG_LEVEL: 'warn',
+    FEATURE_BUILDER_HTTP_PORT: '0',
+    SCORER_HTTP_PORT: '0',
+    ...environment,
+    SCORER_CLOCK: 'data',
+  })
   const log = createLogger({ service: 'churnwatch-demo', level: config.LOG_LEVEL })
-  const env = { ...environment, DATABASE_URL: config.DATABASE_URL, KAFKA_BROKERS: config.KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: config.KAFKA_TOPIC_PREFIX }
+  const env = {
+    ...environment,
+    DATABASE_URL: config.DATABASE_URL,
+    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
+    KAFKA_TOPIC_PREFIX: config.KAFKA_TOPIC_PREFIX,
+    // `produce --wait` waits for this process's feature builder.
+    FEATURE_BUILDER_GROUP_ID: config.FEATURE_BUILDER_GROUP_ID,
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`)
 
   say('churnwatch demo: starting the feature builder, scorer, webhook delivery and API in this process')
-  const system = await startAllInOne(config, log, { modelPollIntervalMs: 3_600_000, opsPorts: [0, 0] })
-  const dir = mkdtempSync(join(tmpdir(), 'churnwatch-demo-'))
+  const system = await startAllInOne(config, log, { modelPollIntervalMs: 3_600_000 })
   const started = Date.now()
-  await runCli(['simulate', '--customers', flags.customers, '--months', flags.months, '--seed', flags.seed, '--events-per-user-day', flags['events-per-user-day'], '--out', dir], env)
-  await runCli(['produce', join(dir, 'events.ndjson'), '--wait'], env)
-  const asOf = lastEventTime(join(dir, 'events.ndjson'))
+  // The simulated history (~180 MB at the defaults) is only needed until the broker has it.
+  const dir = mkdtempSync(join(tmpdir(), 'churnwatch-demo-'))
+  let asOf: string
+  try {
+    await runCli(['simulate', '--customers', flags.customers, '--months', flags.months, '--seed', flags.seed, '--events-per-user-day', flags['events-per-user-day'], '--out', dir], env)
+    await runCli(['produce', join(dir, 'events.ndjson'), '--wait'], env)
+    asOf = lastEventTime(join(dir, 'events.ndjson'))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  // Training is deterministic: a second demo on the same database trains the same model and reuses it.
   await runCli(['train', '--as-of', asOf, '--model', 'gbdt', '--activate'], env)
 
   say('scoring every active customer as of the end of the history')
@@ -61,7 +81,7 @@ async function demo(): Promise<void> {
     return
   }
   say('\nserving until Ctrl-C')
-  closeWithGrace({ delay: 30_000 }, async () => {
+  closeGracefully({ log }, async () => {
     await system.stop()
   })
 }

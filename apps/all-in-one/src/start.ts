@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from '@churnwatch/config'
-import { createLogger } from '@churnwatch/observability'
-import closeWithGrace from 'close-with-grace'
+import { closeGracefully, createLogger } from '@churnwatch/observability'
 import { startAllInOne } from './all-in-one.js'
 import { allInOneConfigSchema, readEnv } from './config.js'
 
@@ -9,8 +8,9 @@ try {
   const config = loadConfig(allInOneConfigSchema, readEnv())
   const log = createLogger({ service: 'churnwatch', level: config.LOG_LEVEL })
   const system = await startAllInOne(config, log)
-  log.info({ api: system.url, docs: `${system.url}/docs` }, 'churnwatch running')
-  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+  // The data clock (the default here) scores a replayed history, such as the demo's, as of its end.
+  log.info({ api: system.url, docs: `${system.url}/docs`, scorerClock: config.SCORER_CLOCK }, 'churnwatch running')
+  closeGracefully({ log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     await system.stop()

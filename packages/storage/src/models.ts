@@ -1,3 +1,4 @@
+import { ChurnwatchError } from '@churnwatch/contract'
 import type { Pool, Queryable } from './pool.js'
 import { withTransaction } from './pool.js'
 
@@ -54,12 +55,26 @@ function toRecord(r: ModelRow): ModelRecord {
   }
 }
 
-/** Stores a new model version (inactive). */
-export async function insertModel(db: Queryable, model: NewModel): Promise<void> {
-  await db.query(
+/**
+ * Stores a new model version (inactive). A version names its artifact (training derives it from the
+ * artifact's hash), so storing the same version with the same bytes again, as retraining on the same
+ * data does, keeps the stored record and returns `created: false`; the same version with other bytes
+ * is refused with CW_STORAGE_MODEL_VERSION_CONFLICT.
+ */
+export async function insertModel(db: Queryable, model: NewModel): Promise<{ created: boolean }> {
+  const artifact = Buffer.from(model.artifact)
+  const inserted = await db.query(
     `INSERT INTO models (version, kind, trained_as_of, feature_names, training, metrics, artifact)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [model.version, model.kind, model.trainedAsOf, model.featureNames, model.training, model.metrics, Buffer.from(model.artifact)],
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (version) DO NOTHING`,
+    [model.version, model.kind, model.trainedAsOf, model.featureNames, model.training, model.metrics, artifact],
+  )
+  if (inserted.rowCount === 1) return { created: true }
+  const { rows } = await db.query<{ same: boolean }>('SELECT artifact = $2 AS same FROM models WHERE version = $1', [model.version, artifact])
+  if (rows[0]?.same === true) return { created: false }
+  throw new ChurnwatchError(
+    'CW_STORAGE_MODEL_VERSION_CONFLICT',
+    `model version "${model.version}" is already registered with a different artifact; nothing was stored`,
   )
 }
 

@@ -21,8 +21,8 @@ describe('model registry against real PostgreSQL', () => {
   })
 
   it('stores versions, keeps exactly one active, and returns the active artifact byte for byte', async () => {
-    await insertModel(db.pool, model('v1', [1, 2, 3]))
-    await insertModel(db.pool, model('v2', [0, 255, 7, 9]))
+    expect(await insertModel(db.pool, model('v1', [1, 2, 3]))).toEqual({ created: true })
+    expect(await insertModel(db.pool, model('v2', [0, 255, 7, 9]))).toEqual({ created: true })
     expect(await getActiveModel(db.pool)).toBeUndefined()
 
     expect(await activateModel(db.pool, 'v1')).toBe(true)
@@ -36,7 +36,19 @@ describe('model registry against real PostgreSQL', () => {
     expect((await getModel(db.pool, 'v1'))?.metrics).toEqual({ rocAuc: 0.8 })
   })
 
-  it('refuses a second version with the same name', async () => {
-    await expect(insertModel(db.pool, model('v1', [9]))).rejects.toThrow(/duplicate key/)
+  it('keeps the stored record when the same version comes again with the same bytes', async () => {
+    const again = await insertModel(db.pool, { ...model('v1', [1, 2, 3]), metrics: { rocAuc: 0.1 } })
+    expect(again).toEqual({ created: false })
+    expect((await getModel(db.pool, 'v1'))?.metrics).toEqual({ rocAuc: 0.8 })
+    expect((await listModels(db.pool)).map((m) => m.version).sort()).toEqual(['v1', 'v2'])
+  })
+
+  it('refuses the same version with other bytes with a clear error and stores nothing', async () => {
+    await expect(insertModel(db.pool, model('v1', [9]))).rejects.toMatchObject({
+      code: 'CW_STORAGE_MODEL_VERSION_CONFLICT',
+      message: expect.stringMatching(/model version "v1" is already registered with a different artifact/) as unknown,
+    })
+    const { rows } = await db.pool.query<{ artifact: Buffer }>("SELECT artifact FROM models WHERE version = 'v1'")
+    expect([...(rows[0]?.artifact ?? [])]).toEqual([1, 2, 3])
   })
 })

@@ -33,6 +33,11 @@ export interface TrainRequest {
 export interface TrainOutcome {
   version: string
   kind: TrainRequest['kind']
+  /**
+   * False when this exact model was already registered (training is deterministic: the same history,
+   * asOf and options give the same artifact and so the same version); the stored record is kept.
+   */
+  created: boolean
   activated: boolean
   holdout: EvaluationReport
   /** ROC AUC of the one-rule baseline (days since last activity) on the same holdout. */
@@ -90,7 +95,7 @@ export async function trainAndRegister(pool: Pool, request: TrainRequest): Promi
   const artifact = serializeModel(model)
   const version = `${request.kind}-${request.asOf.slice(0, 10)}-${createHash('sha256').update(artifact).digest('hex').slice(0, 8)}`
   const observationDates = set.plan.dates.map((d) => new Date(d).toISOString())
-  await insertModel(pool, {
+  const { created } = await insertModel(pool, {
     version,
     kind: request.kind,
     trainedAsOf: request.asOf,
@@ -118,6 +123,7 @@ export async function trainAndRegister(pool: Pool, request: TrainRequest): Promi
   return {
     version,
     kind: request.kind,
+    created,
     activated,
     holdout: report,
     baselineRocAuc,

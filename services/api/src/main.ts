@@ -1,9 +1,8 @@
 import { ConfigError, loadConfig } from '@churnwatch/config'
 import { TOPIC_SPECS } from '@churnwatch/contract'
 import { createKafka, createPublisher, ensureTopics } from '@churnwatch/kafka'
-import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
+import { closeGracefully, createLogger, createMetricsRegistry } from '@churnwatch/observability'
 import { createPool, listenForScoreChanges, migrate } from '@churnwatch/storage'
-import closeWithGrace from 'close-with-grace'
 import { apiTopics, buildApp } from './app.js'
 import { apiConfigSchema, readEnv } from './config.js'
 
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
       riskCacheMaxBytes: config.RISK_CACHE_MB * 1_048_576,
     },
   })
-  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+  closeGracefully({ log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     // In-flight requests finish; new ones get 503 while closing.

@@ -3,15 +3,25 @@ import { dirname, join } from 'node:path'
 import { databaseUrl, kafkaBrokers, kafkaTopicPrefix, logLevel } from '@churnwatch/config'
 import { z } from 'zod'
 
-export const cliConfigSchema = z.object({
-  DATABASE_URL: databaseUrl(),
-  KAFKA_BROKERS: kafkaBrokers(),
-  KAFKA_TOPIC_PREFIX: kafkaTopicPrefix(),
-  FEATURE_BUILDER_GROUP_ID: z.string().min(1).default('churnwatch-feature-builder'),
+// Each command validates only what it uses: backfill, train, score, keys and models need PostgreSQL
+// alone; produce needs Kafka too (and PostgreSQL only with --wait). Logging needs neither.
+export const cliLogConfigSchema = z.object({
   LOG_LEVEL: logLevel('warn'),
 })
 
-export type CliConfig = z.infer<typeof cliConfigSchema>
+export const cliDatabaseConfigSchema = z.object({
+  DATABASE_URL: databaseUrl(),
+})
+
+export const cliKafkaConfigSchema = z.object({
+  KAFKA_BROKERS: kafkaBrokers(),
+  KAFKA_TOPIC_PREFIX: kafkaTopicPrefix(),
+  FEATURE_BUILDER_GROUP_ID: z.string().min(1).default('churnwatch-feature-builder'),
+})
+
+export type CliLogConfig = z.infer<typeof cliLogConfigSchema>
+export type CliDatabaseConfig = z.infer<typeof cliDatabaseConfigSchema>
+export type CliKafkaConfig = z.infer<typeof cliKafkaConfigSchema>
 
 /**
  * The only reader of process.env in the CLI. Endpoints written by `npm run infra:up`

@@ -2,13 +2,23 @@ import { loadConfig } from '@churnwatch/config'
 import { createKafka, type Kafka } from '@churnwatch/kafka'
 import { createLogger, type Logger } from '@churnwatch/observability'
 import { createPool, migrate, type Pool } from '@churnwatch/storage'
-import { cliConfigSchema, type CliConfig } from './config.js'
+import {
+  cliDatabaseConfigSchema,
+  cliKafkaConfigSchema,
+  cliLogConfigSchema,
+  type CliDatabaseConfig,
+  type CliKafkaConfig,
+  type CliLogConfig,
+} from './config.js'
 import type { Output } from './output.js'
 
-/** Lazily opened connections for one command run; `close` releases whatever was opened. */
+/**
+ * Lazily validated config and lazily opened connections for one command run, so a command checks
+ * only the variables it uses; `close` releases whatever was opened.
+ */
 export interface CliContext {
   output: Output
-  config: () => CliConfig
+  kafkaConfig: () => CliKafkaConfig
   log: () => Logger
   pool: () => Pool
   /** The pool after applying migrations (commands that write or read state). */
@@ -18,21 +28,29 @@ export interface CliContext {
 }
 
 export function createCliContext(env: Record<string, string | undefined>, output: Output): CliContext {
-  let config: CliConfig | undefined
+  let logConfig: CliLogConfig | undefined
+  let databaseConfig: CliDatabaseConfig | undefined
+  let kafkaConfig: CliKafkaConfig | undefined
   let log: Logger | undefined
   let pool: Pool | undefined
   let migrated: Promise<Pool> | undefined
   let kafka: Kafka | undefined
-  const getConfig = () => (config ??= loadConfig(cliConfigSchema, env))
-  const getLog = () => (log ??= createLogger({ service: 'cli', level: getConfig().LOG_LEVEL, destination: process.stderr }))
-  const getPool = () => (pool ??= createPool({ connectionString: getConfig().DATABASE_URL, max: 4, applicationName: 'churnwatch-cli' }))
+  const getKafkaConfig = () => (kafkaConfig ??= loadConfig(cliKafkaConfigSchema, env))
+  const getLog = () =>
+    (log ??= createLogger({ service: 'cli', level: (logConfig ??= loadConfig(cliLogConfigSchema, env)).LOG_LEVEL, destination: process.stderr }))
+  const getPool = () =>
+    (pool ??= createPool({
+      connectionString: (databaseConfig ??= loadConfig(cliDatabaseConfigSchema, env)).DATABASE_URL,
+      max: 4,
+      applicationName: 'churnwatch-cli',
+    }))
   return {
     output,
-    config: getConfig,
+    kafkaConfig: getKafkaConfig,
     log: getLog,
     pool: getPool,
     db: () => (migrated ??= migrate(getPool()).then(() => getPool())),
-    kafka: () => (kafka ??= createKafka({ brokers: getConfig().KAFKA_BROKERS, clientId: 'churnwatch-cli', log: getLog() })),
+    kafka: () => (kafka ??= createKafka({ brokers: getKafkaConfig().KAFKA_BROKERS, clientId: 'churnwatch-cli', log: getLog() })),
     close: async () => {
       await pool?.end()
     },

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { backfill } from './commands/backfill.js'
 import { collectScope, createKey, listKeys, revokeKey, type KeyScope } from './commands/keys.js'
+import { activateModelVersion, listModelVersions } from './commands/models.js'
 import { produce } from './commands/produce.js'
 import { score } from './commands/score.js'
 import { simulate } from './commands/simulate.js'
@@ -51,7 +52,7 @@ export function buildProgram(context: CliContext): Command {
     .option('--wait', 'return only when the feature builder has processed every message', false)
     .option('--wait-timeout <seconds>', 'give up waiting after this long', integer('--wait-timeout', 1), 1_800)
     .action(async (file: string, opts: { wait: boolean; waitTimeout: number }) => {
-      const config = context.config()
+      const config = context.kafkaConfig()
       await produce(
         { file, wait: opts.wait, waitTimeoutMs: opts.waitTimeout * 1000, topicPrefix: config.KAFKA_TOPIC_PREFIX, groupId: config.FEATURE_BUILDER_GROUP_ID },
         { kafka: context.kafka(), pool: context.pool, output: context.output },
@@ -86,6 +87,21 @@ export function buildProgram(context: CliContext): Command {
     .requiredOption('--out <file>', 'CSV file: customerId,probability,band,revenueAtRisk,driver1,driver2,driver3')
     .action(async (opts: { asOf: string; out: string }) => {
       await score(opts, { db: context.db, output: context.output })
+    })
+
+  const models = program.command('models').description('registered model versions: list them, activate one')
+  models
+    .command('list')
+    .description('list model versions, newest first, with the active one marked')
+    .action(async () => {
+      await listModelVersions({ db: context.db, output: context.output })
+    })
+  models
+    .command('activate')
+    .description('make an existing model version the active one (as POST /v1/models/{version}/activate does)')
+    .argument('<version>', 'the model version, as `churnwatch models list` prints it')
+    .action(async (version: string) => {
+      await activateModelVersion(version, { db: context.db, output: context.output })
     })
 
   const keys = program.command('keys').description('API keys for the churnwatch API (stored hashed; a key is shown once)')

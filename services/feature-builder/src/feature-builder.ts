@@ -57,7 +57,8 @@ export function createFeatureBuilder(deps: FeatureBuilderDeps): FeatureBuilder {
     topics: [topics.usage, topics.billing],
     deadLetterTopic: topics.deadLetter,
     publisher,
-    log,
+    // The runner tags its lines with its own component; a logger that already has one would repeat the key.
+    log: deps.log,
     registry: deps.registry,
     partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? 2,
     maxBytesPerPartition: deps.maxBytesPerPartition ?? 2_097_152,

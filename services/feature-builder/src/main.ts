@@ -1,8 +1,7 @@
 import { ConfigError, loadConfig } from '@churnwatch/config'
 import { createKafka } from '@churnwatch/kafka'
-import { createLogger, createMetricsRegistry, startOpsServer } from '@churnwatch/observability'
+import { closeGracefully, createLogger, createMetricsRegistry, startOpsServer } from '@churnwatch/observability'
 import { createPool, migrate, pingDatabase } from '@churnwatch/storage'
-import closeWithGrace from 'close-with-grace'
 import { featureBuilderConfigSchema, readEnv } from './config.js'
 import { createFeatureBuilder } from './feature-builder.js'
 
@@ -32,7 +31,7 @@ async function main(): Promise<void> {
   })
   // Not ready while the broker or the database is away; the process stays up and recovers by itself.
   const ops = await startOpsServer({ port: config.HTTP_PORT, registry, isReady: builder.isReady, checks: { database: () => pingDatabase(pool) } })
-  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+  closeGracefully({ log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     await builder.stop()

@@ -1,9 +1,8 @@
 import { ConfigError, loadConfig } from '@churnwatch/config'
 import { createKafka } from '@churnwatch/kafka'
-import { createLogger, createMetricsRegistry, startOpsServer } from '@churnwatch/observability'
+import { closeGracefully, createLogger, createMetricsRegistry, startOpsServer } from '@churnwatch/observability'
 import { createPool, createWebhookStore, migrate, pingDatabase } from '@churnwatch/storage'
 import { createWebhookDispatcher } from '@churnwatch/webhooks'
-import closeWithGrace from 'close-with-grace'
 import { readEnv, scorerConfigSchema } from './config.js'
 import { createScorer } from './scorer.js'
 
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
   const dispatcher = config.WEBHOOKS_ENABLED
     ? createWebhookDispatcher({
         store: createWebhookStore(pool),
-        log: log.child({ component: 'webhooks' }),
+        log,
         registry,
         pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
         leaseMs: config.WEBHOOK_LEASE_MS,
@@ -48,7 +47,7 @@ async function main(): Promise<void> {
       })
     : undefined
   const ops = await startOpsServer({ port: config.HTTP_PORT, registry, isReady: scorer.isReady, checks: { database: () => pingDatabase(pool) } })
-  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+  closeGracefully({ log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     await dispatcher?.stop()

@@ -144,7 +144,8 @@ export function createScorer(deps: ScorerDeps): Scorer {
     topics: [topics.featuresChanged],
     deadLetterTopic: topics.deadLetter,
     publisher,
-    log,
+    // The runner tags its lines with its own component; a logger that already has one would repeat the key.
+    log: deps.log,
     registry: deps.registry,
     sessionTimeoutMs: deps.sessionTimeoutMs ?? 30_000,
     // Partitions hold different customers: scoring three at once keeps alert latency low under load.

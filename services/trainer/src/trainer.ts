@@ -22,6 +22,7 @@ export function createTrainer(deps: { pool: Pool; log: Logger }) {
       log.info(
         {
           version: outcome.version,
+          created: outcome.created,
           activated: outcome.activated,
           rocAuc: outcome.holdout.rocAuc,
           prAuc: outcome.holdout.prAuc,

@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
+import { csvLine } from '@churnwatch/csv'
 import { loadActiveScorer, scoreAllCustomersAt, type ScoredCustomer } from '@churnwatch/scoring'
 import type { Pool } from '@churnwatch/storage'
 import type { Output } from '../output.js'
 
-export const SCORE_CSV_HEADER = 'customerId,probability,band,revenueAtRisk,driver1,driver2,driver3'
+export const SCORE_CSV_HEADER = ['customerId', 'probability', 'band', 'revenueAtRisk', 'driver1', 'driver2', 'driver3'] as const
 
 /** Scores every customer active at asOf with the active model into a CSV file. */
 export async function score(
@@ -15,7 +16,7 @@ export async function score(
   const scorer = await loadActiveScorer(pool)
   if (!scorer) throw new Error('no active model: train one with `churnwatch train --as-of T --activate`')
   const stream = createWriteStream(options.out)
-  stream.write(`${SCORE_CSV_HEADER}\n`)
+  stream.write(csvLine(SCORE_CSV_HEADER))
   const progress = deps.output.progress('scoring', 0, 'customers')
   let done = 0
   const result = await scoreAllCustomersAt(pool, scorer, {
@@ -33,12 +34,10 @@ export async function score(
   return { scored: result.scored }
 }
 
-/** One CSV line; money in minor units, probability with 6 decimals, drivers as their sentences. */
-export function toCsvRow(s: ScoredCustomer): string {
-  const drivers = [0, 1, 2].map((i) => csvField(s.drivers[i]?.sentence ?? ''))
-  return `${csvField(s.customerId)},${s.probability.toFixed(6)},${s.band},${s.revenueAtRisk},${drivers.join(',')}\n`
-}
-
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+/**
+ * One CSV line (the API's writer: RFC 4180, CRLF, formula-like text defused); money in minor units,
+ * probability with 6 decimals, drivers as their sentences.
+ */
+export function toCsvRow(s: Pick<ScoredCustomer, 'customerId' | 'probability' | 'band' | 'revenueAtRisk' | 'drivers'>): string {
+  return csvLine([s.customerId, s.probability.toFixed(6), s.band, s.revenueAtRisk, ...[0, 1, 2].map((i) => s.drivers[i]?.sentence ?? '')])
 }

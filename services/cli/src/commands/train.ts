@@ -15,7 +15,8 @@ export interface TrainCommandOptions {
 /** Trains from stored history as observable at asOf, prints the holdout evaluation, stores the model. */
 export async function train(options: TrainCommandOptions, deps: { db: () => Promise<Pool>; output: Output }): Promise<TrainOutcome> {
   const pool = await deps.db()
-  const backend = options.model === 'logistic' ? await selectTensorflowBackend() : 'none'
+  // Only the logistic model runs on tfjs; the GBDT works on typed arrays and needs no backend.
+  const backend = options.model === 'logistic' ? await selectTensorflowBackend() : undefined
   let progress: ReturnType<Output['progress']> | undefined
   const outcome = await trainAndRegister(pool, {
     asOf: options.asOf,
@@ -31,7 +32,7 @@ export async function train(options: TrainCommandOptions, deps: { db: () => Prom
       } else {
         progress?.stop()
         progress = undefined
-        deps.output.info(`${event.phase} on ${event.examples ?? 0} examples${event.phase === 'training' ? ` (tfjs backend: ${backend})` : ''}`)
+        deps.output.info(`${event.phase} on ${event.examples ?? 0} examples${event.phase === 'training' && backend ? ` (tfjs backend: ${backend})` : ''}`)
       }
     },
   })
@@ -46,6 +47,9 @@ export function formatTrainOutcome(o: TrainOutcome): string {
   const h: EvaluationReport = o.holdout
   const lines = [
     `model ${o.version} (${o.kind})${o.activated ? ' — activated' : ''}`,
+    ...(o.created
+      ? []
+      : ['already registered: the same history and options gave the same model, so the stored version is reused (its record is unchanged)']),
     `trained on ${o.trainingRows} observations of ${o.customers} customers in ${(o.trainMs / 1000).toFixed(1)} s; ` +
       `holdout: ${o.holdoutRows} observations on the last ${o.observationDates.length > 0 ? 'dates' : ''} up to ${o.observationDates.at(-1)?.slice(0, 10) ?? '-'}`,
     '',
