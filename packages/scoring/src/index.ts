@@ -1,5 +1,6 @@
 export {
   createActiveScorer,
+  isUnscorableModel,
   loadActiveScorer,
   scoreHistories,
   readHistoriesForScoring,

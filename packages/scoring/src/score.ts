@@ -1,4 +1,4 @@
-import type { Driver, RiskBand } from '@churnwatch/contract'
+import { isChurnwatchError, type Driver, type RiskBand } from '@churnwatch/contract'
 import {
   computeFeatures,
   FEATURE_REGISTRY,
@@ -12,8 +12,8 @@ import {
   type FeatureSet,
   type FeatureVector,
 } from '@churnwatch/features'
-import { deserializeModel, explain, predict, type Model } from '@churnwatch/model'
-import { assertFeaturesSupported } from './activation.js'
+import { deserializeModel, explain, MODEL_ERROR_CODES, predict, type Model } from '@churnwatch/model'
+import { assertFeaturesSupported, SCORING_ERROR_CODES } from './activation.js'
 import { bandOf, type BandThresholds } from './bands.js'
 import { getActiveModel, listCustomerIds, readCustomerHistories, type Queryable } from '@churnwatch/storage'
 
@@ -52,6 +52,11 @@ const DEFAULT_BANDS: BandThresholds = { high: 0.5, medium: 0.2, rearm: 0.35 }
 export function createActiveScorer(version: string, model: Model, bands: BandThresholds, registry: FeatureRegistry = FEATURE_REGISTRY): ActiveScorer {
   assertFeaturesSupported(version, model.featureNames, registry)
   return { version, model, featureSet: featureSetOf(model.featureNames, registry), bands }
+}
+
+/** True for an error loading a model that no retry fixes: an unreadable artifact, or features this code lacks. */
+export function isUnscorableModel(err: unknown): boolean {
+  return isChurnwatchError(err) && (err.code === SCORING_ERROR_CODES.unsupportedFeatures || err.code === MODEL_ERROR_CODES.invalidArtifact)
 }
 
 /**
