@@ -58,6 +58,21 @@ function seatsHeld(facts: AsOfFacts): number {
   return Math.max(1, facts.usage.seatEventsNet ?? 0, facts.usage.activeUsers90d)
 }
 
+// "3 seats removed in the last 30 days, 8 held now": a change means little without the seats left.
+function seatChange30d(change: 'added' | 'removed', description: string, compute: (facts: AsOfFacts) => number): FeatureDefinition {
+  return {
+    name: `seats_${change}_30d`,
+    description,
+    unit: 'seats',
+    heavyTailed: false,
+    compute,
+    sentence: ({ value, otherValue }) => {
+      const seats = otherValue('seats')
+      return `${countOf(value, 'seat')} ${change} in the last 30 days${seats === undefined ? '' : `, ${formatCount(seats)} held now`}`
+    },
+  }
+}
+
 function failedPayments(facts: AsOfFacts, days: number): number {
   let count = 0
   for (const e of facts.billing) if (e.type === 'payment_failed' && e.occurredAt <= facts.asOfMs && e.occurredAt > facts.asOfMs - days * MS_PER_DAY) count++
@@ -172,29 +187,9 @@ export const BASE_FEATURES: readonly FeatureDefinition[] = [
     compute: seatsHeld,
     sentence: ({ value, typical }) => `${countOf(value, 'seat')} held, against ${formatCount(typical)} typically`,
   },
-  {
-    name: 'seats_removed_30d',
-    description: 'seats removed (users offboarded) in the last 30 days',
-    unit: 'seats',
-    heavyTailed: false,
-    // Offboarding users is one of the few visible steps of a customer on the way out.
-    compute: (f) => f.usage.seatsRemoved30d,
-    sentence: ({ value, otherValue }) => {
-      const seats = otherValue('seats')
-      return `${countOf(value, 'seat')} removed in the last 30 days${seats === undefined ? '' : `, ${formatCount(seats)} held now`}`
-    },
-  },
-  {
-    name: 'seats_added_30d',
-    description: 'seats added (users onboarded) in the last 30 days',
-    unit: 'seats',
-    heavyTailed: false,
-    compute: (f) => f.usage.seatsAdded30d,
-    sentence: ({ value, otherValue }) => {
-      const seats = otherValue('seats')
-      return `${countOf(value, 'seat')} added in the last 30 days${seats === undefined ? '' : `, ${formatCount(seats)} held now`}`
-    },
-  },
+  // Offboarding users is one of the few visible steps of a customer on the way out.
+  seatChange30d('removed', 'seats removed (users offboarded) in the last 30 days', (f) => f.usage.seatsRemoved30d),
+  seatChange30d('added', 'seats added (users onboarded) in the last 30 days', (f) => f.usage.seatsAdded30d),
   {
     name: 'seat_utilization_30d',
     description: 'share of seats held whose users were active in the last 30 days (0 to 1)',
