@@ -1,7 +1,8 @@
 import type { ChurnEvent } from '@churnwatch/contract'
 import { describe, expect, it } from 'vitest'
 import { computeFeatures, toFeatureArray } from './compute.js'
-import { defineFeatureSet } from './feature-set.js'
+import { FEATURE_REGISTRY, type FeatureDefinition } from './definitions.js'
+import { defineFeatureSet, featureSetOf } from './feature-set.js'
 import { historyFromEvents } from './fold.js'
 
 const usage = (eventId: string, occurredAt: string, action: string, extra: Partial<ChurnEvent> = {}): ChurnEvent =>
@@ -83,8 +84,49 @@ describe('computeFeatures', () => {
     const { values } = computeFeatures(historyFromEvents('acme', events), AS_OF, FEATURE_SET)
     expect(values.seats_removed_30d).toBe(6)
     expect(values.seats_added_30d).toBe(3)
-    // Net seats count every seat event before asOf's day: 5 - 1 - 4 - 8 - 2 + 3 (floored at 1).
-    expect(values.seats).toBe(1)
+    // Net seat events before asOf's day are 5 - 1 - 4 - 8 - 2 + 3 = -7: seat events are changes from
+    // a count nobody sent, so the 3 users active in 90 days (u1, u2, u3) stand for the seats held.
+    expect(values.seats).toBe(3)
+    expect(values.seat_utilization_30d).toBe(1)
+  })
+
+  it('never reports more active users than seats: 8 users, 3 seats removed and no seat added give 8 seats, all in use', () => {
+    const events: ChurnEvent[] = [
+      billing('b1', '2026-01-01T00:00:00Z', 'subscription_started', { mrr: 4900, plan: 'pro' }),
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((i) => usage(`l${i}`, '2026-03-20T10:00:00Z', 'login', { userId: `u${i}` })),
+      usage('r1', '2026-03-25T10:00:00Z', 'seat_removed', { quantity: 3 }),
+    ]
+    const { values } = computeFeatures(historyFromEvents('acme', events), AS_OF, FEATURE_SET)
+    // Before ADR 0003's rule: seats max(1, -3) = 1 and a utilisation of 8 / 1 = 8.
+    expect(values).toMatchObject({ seats: 8, seats_removed_30d: 3, active_users_30d: 8, seat_utilization_30d: 1 })
+  })
+
+  it('computes with the definitions passed in: a registry with one more feature adds it to the vector', () => {
+    const extra: FeatureDefinition = {
+      name: 'events_3d',
+      description: 'usage events in the last 3 days',
+      unit: 'events',
+      heavyTailed: true,
+      compute: (f) => f.usage.lastActiveDay === null ? 0 : f.today - f.usage.lastActiveDay <= 3 ? 1 : 0,
+      sentence: ({ value }) => `${value} recent`,
+    }
+    const registry = { ...FEATURE_REGISTRY, base: [...FEATURE_REGISTRY.base, extra] }
+    const extended = defineFeatureSet(['login'], registry)
+    expect(extended.names).toContain('events_3d')
+    const vector = computeFeatures(historyFromEvents('acme', EVENTS), AS_OF, extended)
+    expect(vector.values.events_3d).toBe(1)
+    // The stored vector of an older set still holds today's base features; its row holds only its names.
+    const older = featureSetOf(['events_30d', 'action_30d:login'], registry)
+    const row = toFeatureArray(computeFeatures(historyFromEvents('acme', EVENTS), AS_OF, older), older)
+    expect(row).toEqual([5, 3])
+  })
+
+  it('refuses names it has no definition or value for instead of making up a 0', () => {
+    expect(() => featureSetOf(['events_30d', 'renewal_in_days', 'legacy_score'])).toThrow(
+      expect.objectContaining({ code: 'CW_FEATURES_UNKNOWN_FEATURE', message: expect.stringContaining('renewal_in_days, legacy_score') }),
+    )
+    const vector = computeFeatures(historyFromEvents('acme', EVENTS), AS_OF, defineFeatureSet([]))
+    expect(() => toFeatureArray(vector, FEATURE_SET)).toThrow(expect.objectContaining({ code: 'CW_FEATURES_MISSING_VALUE', message: expect.stringContaining('action_30d:login') }))
   })
 
   it('counts failed payments over 30 and 90 days and clears the overdue flag once an invoice is paid', () => {

@@ -1,16 +1,38 @@
 import type { DailyActivity } from './history.js'
-import { actionFeatureName, BASE_FEATURES } from './definitions.js'
+import { ACTION_FEATURE_PREFIX, actionFeatureName, describeFeature, FEATURE_REGISTRY, unsupportedFeatures, type FeatureDefinition, type FeatureRegistry } from './definitions.js'
+import { FEATURE_ERROR_CODES, featureError } from './errors.js'
 
-/** The ordered feature names a model is trained on: the base features plus tracked actions. */
+/**
+ * The ordered features a model is trained on and scored with, resolved against a registry.
+ * A trained model keeps `names`; scoring rebuilds the set from those names, never from today's list.
+ */
 export interface FeatureSet {
   names: readonly string[]
+  /** The actions of the `action_30d:` members, in order. */
   trackedActions: readonly string[]
+  /** The definition of each name, in order. */
+  definitions: readonly FeatureDefinition[]
+  /** Where the names were resolved: vectors also hold every base feature of it. */
+  registry: FeatureRegistry
 }
 
-/** Builds a feature set tracking the given actions (per-action 30-day counts). */
-export function defineFeatureSet(trackedActions: readonly string[]): FeatureSet {
+/** A feature set for exactly these names, in this order; throws CW_FEATURES_UNKNOWN_FEATURE naming every name the registry lacks. */
+export function featureSetOf(names: readonly string[], registry: FeatureRegistry = FEATURE_REGISTRY): FeatureSet {
+  const unknown = unsupportedFeatures(names, registry)
+  if (unknown.length > 0) throw featureError(FEATURE_ERROR_CODES.unknownFeature, `no definition for feature(s): ${unknown.join(', ')}`)
+  if (new Set(names).size !== names.length) throw featureError(FEATURE_ERROR_CODES.unknownFeature, 'feature names repeat')
+  return {
+    names: [...names],
+    trackedActions: names.filter((n) => n.startsWith(ACTION_FEATURE_PREFIX)).map((n) => n.slice(ACTION_FEATURE_PREFIX.length)),
+    definitions: names.map((name) => describeFeature(name, registry) as FeatureDefinition),
+    registry,
+  }
+}
+
+/** The feature set a new model is trained on: the registry's base features plus one 30-day count per tracked action. */
+export function defineFeatureSet(trackedActions: readonly string[], registry: FeatureRegistry = FEATURE_REGISTRY): FeatureSet {
   const actions = [...new Set(trackedActions)]
-  return { names: [...BASE_FEATURES.map((f) => f.name), ...actions.map(actionFeatureName)], trackedActions: actions }
+  return featureSetOf([...registry.base.map((f) => f.name), ...actions.map(actionFeatureName)], registry)
 }
 
 /**

@@ -1,13 +1,23 @@
 export { computeFeatures, toFeatureArray, type FeatureVector } from './compute.js'
+export { factsAsOf, type AsOfFacts, type UsageFacts } from './as-of.js'
 export {
   BASE_FEATURES,
   ACTION_FEATURE_PREFIX,
+  ACTION_30D_FAMILY,
+  FEATURE_REGISTRY,
   actionFeatureName,
   describeFeature,
+  unsupportedFeatures,
   type FeatureDefinition,
+  type FeatureFamily,
+  type FeatureRegistry,
+  type FeatureUnit,
 } from './definitions.js'
+export { formatCount, type DriverFacts } from './sentences.js'
+export { FEATURE_ERROR_CODES } from './errors.js'
 export {
   defineFeatureSet,
+  featureSetOf,
   mostFrequentActions,
   DEFAULT_FEATURE_SET,
   DEFAULT_TRACKED_ACTIONS,

@@ -1,19 +1,23 @@
 import type { Driver } from '@churnwatch/contract'
-import { describeFeature, type FeatureDefinition } from '@churnwatch/features'
+import { describeFeature, FEATURE_REGISTRY, formatCount, type FeatureDefinition, type FeatureRegistry } from '@churnwatch/features'
 import type { Model } from './model.js'
 import { scoreContributions, type Rows } from './predict.js'
 
 const MAX_SENTENCE = 200
+const LOWERS_RISK = ' (lowers risk)'
 
 /**
  * The top `k` drivers of each row's score. Contributions are in calibrated log-odds (raw
  * contribution x Platt slope), positive raising risk; only risk-raising drivers are listed,
- * largest first, unless none raises risk, then the `k` largest by magnitude.
+ * largest first, unless none raises risk, then the `k` largest by magnitude. Each sentence comes
+ * from the feature's definition in `registry`, which may quote other values of the same row.
  */
-export function explain(model: Model, rows: Rows, k = 3): Driver[][] {
+export function explain(model: Model, rows: Rows, k = 3, registry: FeatureRegistry = FEATURE_REGISTRY): Driver[][] {
   const { n, d, values } = scoreContributions(model, rows)
   const raw = rowsValues(rows, d)
   const slope = model.calibration.slope
+  const definitions = model.featureNames.map((name) => describeFeature(name, registry))
+  const indexOf = new Map(model.featureNames.map((name, j) => [name, j]))
   const out: Driver[][] = []
   for (let i = 0; i < n; i++) {
     const candidates: { feature: number; contribution: number }[] = []
@@ -26,6 +30,11 @@ export function explain(model: Model, rows: Rows, k = 3): Driver[][] {
       raising.length > 0
         ? raising.sort((a, b) => b.contribution - a.contribution || a.feature - b.feature)
         : candidates.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.feature - b.feature)
+    const otherValue = (name: string): number | undefined => {
+      const j = indexOf.get(name)
+      const value = j === undefined ? Number.NaN : raw(i, j)
+      return Number.isNaN(value) ? undefined : value
+    }
     out.push(
       chosen.slice(0, k).map(({ feature, contribution }) => {
         const name = model.featureNames[feature] as string
@@ -34,7 +43,7 @@ export function explain(model: Model, rows: Rows, k = 3): Driver[][] {
           feature: name,
           value: Number.isNaN(value) ? null : value,
           contribution,
-          sentence: driverSentence(name, value, model.typical[feature] as number, contribution),
+          sentence: sentenceOf(definitions[feature], name, value, model.typical[feature] as number, contribution, otherValue),
         }
       }),
     )
@@ -43,33 +52,40 @@ export function explain(model: Model, rows: Rows, k = 3): Driver[][] {
 }
 
 /**
- * A short human sentence for one driver, from the feature's description and unit, e.g.
- * "Usage events in the last 30 days: 2 (typical 140) raises risk". At most 200 characters.
+ * The sentence of one driver, from the feature's definition, e.g. "Usage in the last 14 days is
+ * 2 events, against 40 usually"; "(lowers risk)" is added when the contribution is negative.
+ * `otherValue` gives the row's other values (for sentences that pair two). At most 200 characters.
  */
-export function driverSentence(feature: string, value: number, typical: number, contribution: number): string {
-  const definition = describeFeature(feature)
-  const unit = definition?.unit
-  const effect = contribution > 0 ? 'raises risk' : 'lowers risk'
-  const tail = `: ${formatValue(value, unit)} (typical ${formatValue(typical, unit)}) ${effect}`
-  let subject = definition?.description ?? feature
-  if (subject.length + tail.length > MAX_SENTENCE) subject = `${subject.slice(0, Math.max(1, MAX_SENTENCE - tail.length - 3))}...`
-  return `${subject.charAt(0).toUpperCase()}${subject.slice(1)}${tail}`.slice(0, MAX_SENTENCE)
+export function driverSentence(
+  feature: string,
+  value: number,
+  typical: number,
+  contribution: number,
+  options: { otherValue?: (name: string) => number | undefined; registry?: FeatureRegistry } = {},
+): string {
+  return sentenceOf(describeFeature(feature, options.registry), feature, value, typical, contribution, options.otherValue ?? (() => undefined))
 }
 
-function formatValue(value: number, unit: FeatureDefinition['unit'] | undefined): string {
-  if (Number.isNaN(value)) return 'missing'
-  switch (unit) {
-    case 'flag':
-      return value >= 0.5 ? 'yes' : 'no'
-    case 'cents':
-      // Minor units shown as major units; the currency is not known here.
-      return (value / 100).toFixed(2)
-    case 'ratio':
-      return value.toFixed(2)
-    default:
-      if (Number.isInteger(value)) return String(value)
-      return Math.abs(value) >= 10 ? String(Math.round(value)) : value.toFixed(1)
-  }
+function sentenceOf(
+  definition: FeatureDefinition | undefined,
+  name: string,
+  value: number,
+  typical: number,
+  contribution: number,
+  otherValue: (name: string) => number | undefined,
+): string {
+  let text: string
+  if (Number.isNaN(value)) text = `${capitalise(definition?.description ?? name)}: no value`
+  else if (definition === undefined) text = `${name} is ${formatCount(value)}, against ${formatCount(typical)} typically`
+  else text = definition.sentence({ value, typical, otherValue })
+  const suffix = contribution < 0 ? LOWERS_RISK : ''
+  const room = MAX_SENTENCE - suffix.length
+  if (text.length > room) text = `${text.slice(0, room - 3)}...`
+  return `${text}${suffix}`
+}
+
+function capitalise(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`
 }
 
 function rowsValues(rows: Rows, d: number): (i: number, j: number) => number {

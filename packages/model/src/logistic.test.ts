@@ -64,7 +64,7 @@ describe('logistic regression', () => {
     // Usual values for everything but 90 days without usage.
     const [drivers] = explain(result.model, [[90, 20, 0, 0.5, 3000, 700]])
     expect(drivers?.[0]).toMatchObject({ feature: 'days_since_last_activity', value: 90 })
-    expect(drivers?.[0]?.sentence).toMatch(/^Days since the last day with any product usage: 90 \(typical \d+\) raises risk$/)
+    expect(drivers?.[0]?.sentence).toMatch(/^No product usage for 90 days, against \d+ typically$/)
     for (const driver of drivers ?? []) expect(driver.contribution).toBeGreaterThan(0)
   })
 

@@ -1,4 +1,6 @@
 export {
+  createActiveScorer,
+  isUnscorableModel,
   loadActiveScorer,
   scoreHistories,
   readHistoriesForScoring,
@@ -6,4 +8,5 @@ export {
   type ActiveScorer,
   type ScoredCustomer,
 } from './score.js'
+export { activateModelVersion, assertFeaturesSupported, SCORING_ERROR_CODES, UnsupportedFeaturesError } from './activation.js'
 export { bandOf, chooseBandThresholds, type BandThresholds } from './bands.js'

@@ -1,20 +1,26 @@
-import type { Driver, RiskBand } from '@churnwatch/contract'
+import { isChurnwatchError, type Driver, type RiskBand } from '@churnwatch/contract'
 import {
   computeFeatures,
-  defineFeatureSet,
+  FEATURE_REGISTRY,
+  featureSetOf,
   sortBilling,
   isActiveAt,
   toFeatureArray,
   utcDay,
   type CustomerHistory,
+  type FeatureRegistry,
   type FeatureSet,
   type FeatureVector,
 } from '@churnwatch/features'
-import { deserializeModel, explain, predict, type Model } from '@churnwatch/model'
+import { deserializeModel, explain, MODEL_ERROR_CODES, predict, type Model } from '@churnwatch/model'
+import { assertFeaturesSupported, SCORING_ERROR_CODES } from './activation.js'
 import { bandOf, type BandThresholds } from './bands.js'
 import { getActiveModel, listCustomerIds, readCustomerHistories, type Queryable } from '@churnwatch/storage'
 
-/** The active model, ready to score: its feature set and band thresholds come with it. */
+/**
+ * The active model, ready to score: its feature set (the names it was trained on, resolved
+ * against the code's definitions) and band thresholds come with it.
+ */
 export interface ActiveScorer {
   version: string
   model: Model
@@ -38,18 +44,34 @@ export interface ScoredCustomer {
 
 const DEFAULT_BANDS: BandThresholds = { high: 0.5, medium: 0.2, rearm: 0.35 }
 
-/** Loads and deserialises the active model; undefined when no version is active. */
-export async function loadActiveScorer(db: Queryable, bandsOverride?: Partial<BandThresholds>): Promise<ActiveScorer | undefined> {
+/**
+ * A scorer for one model: rows are built from the model's own feature names, never from today's
+ * list. Throws UnsupportedFeaturesError (CW_MODEL_UNSUPPORTED_FEATURES) when `registry` cannot
+ * compute one of them.
+ */
+export function createActiveScorer(version: string, model: Model, bands: BandThresholds, registry: FeatureRegistry = FEATURE_REGISTRY): ActiveScorer {
+  assertFeaturesSupported(version, model.featureNames, registry)
+  return { version, model, featureSet: featureSetOf(model.featureNames, registry), bands }
+}
+
+/** True for an error loading a model that no retry fixes: an unreadable artifact, or features this code lacks. */
+export function isUnscorableModel(err: unknown): boolean {
+  return isChurnwatchError(err) && (err.code === SCORING_ERROR_CODES.unsupportedFeatures || err.code === MODEL_ERROR_CODES.invalidArtifact)
+}
+
+/**
+ * Loads and deserialises the active model; undefined when no version is active. Throws
+ * CW_MODEL_INVALID_ARTIFACT or CW_MODEL_UNSUPPORTED_FEATURES for a model this code cannot score.
+ */
+export async function loadActiveScorer(
+  db: Queryable,
+  bandsOverride?: Partial<BandThresholds>,
+  registry: FeatureRegistry = FEATURE_REGISTRY,
+): Promise<ActiveScorer | undefined> {
   const record = await getActiveModel(db)
   if (!record) return undefined
-  const model = deserializeModel(record.artifact)
   const stored = (record.metrics.bands as BandThresholds | undefined) ?? DEFAULT_BANDS
-  return {
-    version: record.version,
-    model,
-    featureSet: defineFeatureSet(model.trackedActions),
-    bands: { ...stored, ...bandsOverride },
-  }
+  return createActiveScorer(record.version, deserializeModel(record.artifact), { ...stored, ...bandsOverride }, registry)
 }
 
 /**
@@ -72,7 +94,7 @@ export function scoreHistories(
   if (vectors.length === 0) return { scored: [], inactive }
   const rows = vectors.map((v) => toFeatureArray(v, scorer.featureSet))
   const probabilities = predict(scorer.model, rows)
-  const drivers = explain(scorer.model, rows, 3)
+  const drivers = explain(scorer.model, rows, 3, scorer.featureSet.registry)
   const scored = vectors.map((vector, i) => {
     const probability = probabilities[i] ?? 0
     const mrr = vector.values.mrr ?? 0

@@ -11,8 +11,8 @@ import {
   type TrainOptions,
 } from '@churnwatch/model'
 import type { TrainingExample } from '@churnwatch/features'
-import { activateModel, insertModel, type Pool } from '@churnwatch/storage'
-import { chooseBandThresholds, type BandThresholds } from '@churnwatch/scoring'
+import { insertModel, type Pool } from '@churnwatch/storage'
+import { activateModelVersion, chooseBandThresholds, type BandThresholds } from '@churnwatch/scoring'
 import { buildPointInTimeSet } from './training-set.js'
 
 export interface TrainRequest {
@@ -119,7 +119,8 @@ export async function trainAndRegister(pool: Pool, request: TrainRequest): Promi
     metrics: { holdout: report, validation: result.validation, baselineRocAuc, bands },
     artifact,
   })
-  const activated = request.activate ? await activateModel(pool, version) : false
+  // The same checked activation as the API's and `churnwatch models activate`.
+  const activated = request.activate ? (await activateModelVersion(pool, version)) !== undefined : false
   return {
     version,
     kind: request.kind,

@@ -1,7 +1,7 @@
 import type { ChurnEvent } from '@churnwatch/contract'
-import { historyFromEvents, isActiveAt, sortBilling } from '@churnwatch/features'
+import { defineFeatureSet, FEATURE_REGISTRY, historyFromEvents, isActiveAt, sortBilling, type FeatureRegistry } from '@churnwatch/features'
 import { backfillLines } from '@churnwatch/ingest'
-import { loadActiveScorer, scoreAllCustomersAt, type ScoredCustomer } from '@churnwatch/scoring'
+import { activateModelVersion, loadActiveScorer, scoreAllCustomersAt, type ActiveScorer, type ScoredCustomer } from '@churnwatch/scoring'
 import { simulateBusiness } from '@churnwatch/simulator'
 import { getModel, listModels, migrate } from '@churnwatch/storage'
 import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
@@ -117,5 +117,52 @@ describe('training and scoring from stored history', { timeout: 180_000 }, () =>
     expect(expected.length).toBeGreaterThan(100)
     expect(new Set(explicit.examples.map((e) => e.observedAt))).toEqual(new Set(picked))
     expect([...explicit.examples].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...expected].sort((a, b) => key(a).localeCompare(key(b))))
+  })
+
+  it('scores a stored model identically after the code gains a feature, and refuses to activate it once a feature it needs is gone', async () => {
+    const trained = await loadActiveScorer(db.pool)
+    if (!trained) throw new Error('no active model')
+    const scoreAll = async (scorer: ActiveScorer) => {
+      const all: ScoredCustomer[] = []
+      await scoreAllCustomersAt(db.pool, scorer, { asOf, onChunk: (scored) => void all.push(...scored) })
+      return all
+    }
+    // The next release adds a base feature: new models train on it, the stored one keeps its own list.
+    const added: FeatureRegistry = {
+      ...FEATURE_REGISTRY,
+      base: [
+        ...FEATURE_REGISTRY.base,
+        {
+          name: 'events_3d',
+          description: 'whether there was usage in the last 3 days',
+          unit: 'flag',
+          heavyTailed: false,
+          compute: (f) => (f.usage.lastActiveDay !== null && f.today - f.usage.lastActiveDay <= 3 ? 1 : 0),
+          sentence: ({ value }) => (value ? 'Used in the last 3 days' : 'No usage in the last 3 days'),
+        },
+      ],
+    }
+    expect(defineFeatureSet(['login'], added).names).toContain('events_3d')
+    const before = await scoreAll(trained)
+    const afterScorer = await loadActiveScorer(db.pool, undefined, added)
+    if (!afterScorer) throw new Error('no active model')
+    const after = await scoreAll(afterScorer)
+    expect(after.length).toBeGreaterThan(100)
+    expect(after.every((s) => typeof s.vector.values.events_3d === 'number')).toBe(true)
+    const scores = (list: ScoredCustomer[]) => list.map((s) => ({ customerId: s.customerId, probability: s.probability, drivers: s.drivers }))
+    expect(scores(after)).toEqual(scores(before))
+
+    // A release that drops a feature the models were trained on: activation refuses, nothing changes.
+    const dropped: FeatureRegistry = { ...FEATURE_REGISTRY, base: FEATURE_REGISTRY.base.filter((f) => f.name !== 'days_since_last_activity') }
+    const inactive = (await listModels(db.pool)).find((m) => !m.active)
+    if (!inactive) throw new Error('expected the logistic model, inactive')
+    await expect(activateModelVersion(db.pool, inactive.version, dropped)).rejects.toMatchObject({
+      code: 'CW_MODEL_UNSUPPORTED_FEATURES',
+      missing: ['days_since_last_activity'],
+    })
+    expect((await listModels(db.pool)).filter((m) => m.active).map((m) => m.version)).toEqual([trained.version])
+    // And a model already active is refused at load, never scored with a made-up value.
+    await expect(loadActiveScorer(db.pool, undefined, dropped)).rejects.toMatchObject({ code: 'CW_MODEL_UNSUPPORTED_FEATURES' })
+    expect(await activateModelVersion(db.pool, 'no-such-version')).toBeUndefined()
   })
 })

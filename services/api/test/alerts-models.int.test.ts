@@ -141,10 +141,30 @@ describe('models endpoints', () => {
     expect((await api.call('read', { method: 'POST', url: '/v1/models/gbdt-old/activate' })).statusCode).toBe(403)
     const first = await api.call('admin', { method: 'POST', url: '/v1/models/gbdt-old/activate' })
     expect(body(first)).toMatchObject({ version: 'gbdt-old', active: true })
-    const second = await api.call('admin', { method: 'POST', url: '/v1/models/gbdt-new/activate' })
+    await insertModel(api.db.pool, {
+      version: 'gbdt-retrained',
+      kind: 'gbdt',
+      trainedAsOf: '2026-03-01T00:00:00Z',
+      featureNames: ['tenure_days', 'action_30d:login'],
+      training: {},
+      metrics: {},
+      artifact: new Uint8Array([1]),
+    })
+    const second = await api.call('admin', { method: 'POST', url: '/v1/models/gbdt-retrained/activate' })
     expect(second.statusCode).toBe(200)
     const { data } = body<{ data: Array<{ version: string; active: boolean }> }>(await api.call('read', { method: 'GET', url: '/v1/models' }))
-    expect(data.filter((m) => m.active).map((m) => m.version)).toEqual(['gbdt-new'])
+    expect(data.filter((m) => m.active).map((m) => m.version)).toEqual(['gbdt-retrained'])
     expect((await api.call('admin', { method: 'POST', url: '/v1/models/nope/activate' })).statusCode).toBe(404)
+  })
+
+  it('refuses with 409 to activate a version that needs features this release does not compute, naming them, and keeps the active one', async () => {
+    const before = body<{ data: Array<{ version: string; active: boolean }> }>(await api.call('read', { method: 'GET', url: '/v1/models' }))
+    const response = await api.call('admin', { method: 'POST', url: '/v1/models/gbdt-new/activate' })
+    expect(response.statusCode).toBe(409)
+    expect(response.headers['content-type']).toContain('application/problem+json')
+    expect(body(response)).toMatchObject({ status: 409, title: 'Conflict', detail: expect.stringContaining('mystery_feature') })
+    expect(body<{ detail: string }>(response).detail).not.toContain('tenure_days')
+    const after = body<{ data: Array<{ version: string; active: boolean }> }>(await api.call('read', { method: 'GET', url: '/v1/models' }))
+    expect(after.data.filter((m) => m.active)).toEqual(before.data.filter((m) => m.active))
   })
 })

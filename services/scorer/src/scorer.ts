@@ -1,7 +1,7 @@
 import { parseFeaturesChanged, TOPICS, TOPIC_SPECS, type FeaturesChangedEvent } from '@churnwatch/contract'
 import { createBatchRunner, createPublisher, ensureTopics, type Kafka } from '@churnwatch/kafka'
 import { Counter, type Logger, type Registry } from '@churnwatch/observability'
-import { loadActiveScorer, type ActiveScorer } from '@churnwatch/scoring'
+import { isUnscorableModel, loadActiveScorer, UnsupportedFeaturesError, type ActiveScorer } from '@churnwatch/scoring'
 import { createOutboxRelay, getActiveModel, listCustomerIds, storedEventRange, type Pool } from '@churnwatch/storage'
 import { createScoreCustomers, type ScoreOutcome } from './handlers/score-customers.js'
 
@@ -76,10 +76,27 @@ export function createScorer(deps: ScorerDeps): Scorer {
 
   const asOf = () => (deps.clock === 'wall' ? now().toISOString() : new Date(dataClock).toISOString())
 
+  // The active version this code cannot score (unreadable, or needing features it lacks): reported once, not retried every poll.
+  let refusedVersion: string | undefined
+
   async function refreshModel(): Promise<boolean> {
     const record = await getActiveModel(deps.pool)
-    if (record?.version === scorer?.version) return false
-    scorer = await loadActiveScorer(deps.pool, deps.bandOverrides)
+    if (record?.version === scorer?.version || (record !== undefined && record.version === refusedVersion)) return false
+    let loaded: ActiveScorer | undefined
+    try {
+      loaded = await loadActiveScorer(deps.pool, deps.bandOverrides)
+    } catch (err) {
+      if (!isUnscorableModel(err)) throw err
+      refusedVersion = record?.version
+      // Never score with made-up values: the previous model (or none) stays until a scorable one is activated.
+      log.error(
+        { err, modelVersion: record?.version ?? null, keptModelVersion: scorer?.version ?? null, missingFeatures: err instanceof UnsupportedFeaturesError ? err.missing : undefined },
+        'active model cannot be scored by this version; keeping the model loaded before',
+      )
+      return false
+    }
+    refusedVersion = undefined
+    scorer = loaded
     log.info({ modelVersion: scorer?.version ?? null, bands: scorer?.bands }, scorer ? 'model loaded' : 'no active model: scores wait for one')
     return scorer !== undefined
   }
@@ -204,4 +221,3 @@ export function createScorer(deps: ScorerDeps): Scorer {
     },
   }
 }
-

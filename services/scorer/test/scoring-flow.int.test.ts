@@ -1,11 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
 import type { AlertEvent, ChurnEvent, RiskScoreEvent } from '@churnwatch/contract'
 import { backfillLines } from '@churnwatch/ingest'
 import { createKafka } from '@churnwatch/kafka'
 import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
 import { simulateBusiness } from '@churnwatch/simulator'
-import { createEndpoint, createWebhookStore, migrate } from '@churnwatch/storage'
+import { activateModel, createEndpoint, createWebhookStore, getActiveModel, insertModel, migrate } from '@churnwatch/storage'
 import { collectMessages, createTestDatabase, produceMessages, uniqueName, waitFor, type TestDatabase } from '@churnwatch/testkit'
 import { selectTensorflowBackend, trainAndRegister } from '@churnwatch/training'
 import { createWebhookDispatcher, generateSecret } from '@churnwatch/webhooks'
@@ -23,7 +24,15 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
   const events = ([...simulation.events()] as ChurnEvent[]).filter(
     (e) => Date.parse(e.occurredAt) <= Date.parse(e.kind === 'usage' ? asOf : later),
   )
-  const log = createLogger({ service: 'scorer-test', level: 'error' })
+  // Errors are kept for the tests that expect one (an unscorable model).
+  const errors: Array<Record<string, unknown>> = []
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      errors.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>)
+      done()
+    },
+  })
+  const log = createLogger({ service: 'scorer-test', level: 'error', destination })
   const prefix = `${uniqueName('scorer')}.`
   const secret = generateSecret()
   const received: Array<{ headers: IncomingHttpHeaders; body: string }> = []
@@ -196,5 +205,31 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
       async () => (await count(`SELECT count(*)::int AS n FROM risk_scores WHERE model_version = '${logistic.version}'`)) === scored,
       { timeoutMs: 60_000, description: 'every score from the new model' },
     )
+  })
+
+  it('keeps scoring with the loaded model when the active one needs a feature this version does not compute, and logs it once', async () => {
+    const current = await getActiveModel(db.pool)
+    if (!current) throw new Error('no active model')
+    // A model trained by a release that had one more feature, activated by that release.
+    const artifact = JSON.parse(new TextDecoder().decode(current.artifact)) as { featureNames: string[]; params: { transforms?: Array<{ feature: string }> } }
+    artifact.featureNames[0] = 'retired_signal'
+    if (artifact.params.transforms?.[0]) artifact.params.transforms[0].feature = 'retired_signal'
+    await insertModel(db.pool, {
+      version: 'retired-feature-model',
+      kind: current.kind,
+      trainedAsOf: current.trainedAsOf,
+      featureNames: artifact.featureNames,
+      training: {},
+      metrics: current.metrics,
+      artifact: new TextEncoder().encode(JSON.stringify(artifact)),
+    })
+    await activateModel(db.pool, 'retired-feature-model')
+    const reported = await waitFor(() => errors.find((e) => e.modelVersion === 'retired-feature-model'), { description: 'the unscorable model reported' })
+    expect(reported).toMatchObject({ level: 'error', keptModelVersion: current.version, missingFeatures: ['retired_signal'], err: { code: 'CW_MODEL_UNSUPPORTED_FEATURES' } })
+    const result = await scorer.sweep(later)
+    expect(result.scored).toBeGreaterThan(100)
+    expect(await count(`SELECT count(*)::int AS n FROM risk_scores WHERE model_version = 'retired-feature-model'`)).toBe(0)
+    expect(await scorer.reloadModel()).toBe(false)
+    expect(errors.filter((e) => e.modelVersion === 'retired-feature-model')).toHaveLength(1)
   })
 })

@@ -1,9 +1,10 @@
 import { describeFeature } from '@churnwatch/features'
-import { activateModel, getModel, listModels, type ModelRecord } from '@churnwatch/storage'
+import { activateModelVersion, UnsupportedFeaturesError } from '@churnwatch/scoring/activation'
+import { getModel, listModels, type ModelRecord } from '@churnwatch/storage'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ApiContext } from '../context.js'
-import { notFound } from '../errors.js'
+import { conflict, notFound } from '../errors.js'
 import { problemResponses, securityRequirement } from '../schemas.js'
 
 const calibrationBinSchema = z.object({
@@ -121,16 +122,18 @@ export const modelRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
       schema: {
         tags: ['models'],
         summary: 'Make a version the active model',
-        description: 'The scorer picks it up within its poll interval and rescores every customer. Idempotent. Scope: admin.',
+        description:
+          'The scorer picks it up within its poll interval and rescores every customer. Idempotent. 409 when the version needs features this release does not compute (the detail names them); nothing changes then. Scope: admin.',
         security: securityRequirement,
         params: versionParams,
-        response: { 200: modelDetailSchema, ...problemResponses(400, 401, 403, 404, 429) },
+        response: { 200: modelDetailSchema, ...problemResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) => {
       const { version } = request.params
-      if (!(await activateModel(ctx.pool, version))) throw notFound(`unknown model version "${version}"`)
-      const model = await getModel(ctx.pool, version)
+      const model = await activateModelVersion(ctx.pool, version).catch((err: unknown) => {
+        throw err instanceof UnsupportedFeaturesError ? conflict(err.message) : err
+      })
       if (!model) throw notFound(`unknown model version "${version}"`)
       request.log.info({ modelVersion: version, keyId: request.apiKey?.id }, 'model activated')
       return toDetail(model)
