@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { backfill } from './commands/backfill.js'
 import { collectScope, createKey, listKeys, revokeKey, type KeyScope } from './commands/keys.js'
-import { activateModelVersion, listModelVersions } from './commands/models.js'
+import { activateExistingModel, listModelVersions } from './commands/models.js'
 import { produce } from './commands/produce.js'
 import { score } from './commands/score.js'
 import { simulate } from './commands/simulate.js'
@@ -101,7 +101,7 @@ export function buildProgram(context: CliContext): Command {
     .description('make an existing model version the active one (as POST /v1/models/{version}/activate does)')
     .argument('<version>', 'the model version, as `churnwatch models list` prints it')
     .action(async (version: string) => {
-      await activateModelVersion(version, { db: context.db, output: context.output })
+      await activateExistingModel(version, { db: context.db, output: context.output })
     })
 
   const keys = program.command('keys').description('API keys for the churnwatch API (stored hashed; a key is shown once)')

@@ -1,4 +1,5 @@
-import { activateModel, getModel, listModels, type ModelRecord, type Pool } from '@churnwatch/storage'
+import { activateModelVersion } from '@churnwatch/scoring'
+import { listModels, type ModelRecord, type Pool } from '@churnwatch/storage'
 import type { Output } from '../output.js'
 
 interface ModelsDeps {
@@ -21,13 +22,12 @@ export async function listModelVersions(deps: ModelsDeps): Promise<ModelRecord[]
 }
 
 /**
- * Makes an existing version the active model with the same storage function as the API's
- * `POST /v1/models/{version}/activate`; running scorers pick it up within their poll interval.
+ * Makes an existing version the active model through the same function as the API's
+ * `POST /v1/models/{version}/activate` (a model needing features this code lacks is refused);
+ * running scorers pick it up within their poll interval.
  */
-export async function activateModelVersion(version: string, deps: ModelsDeps): Promise<ModelRecord> {
-  const pool = await deps.db()
-  if (!(await activateModel(pool, version))) throw new Error(`unknown model version "${version}" (see \`churnwatch models list\`)`)
-  const model = await getModel(pool, version)
+export async function activateExistingModel(version: string, deps: ModelsDeps): Promise<ModelRecord> {
+  const model = await activateModelVersion(await deps.db(), version)
   if (!model) throw new Error(`unknown model version "${version}" (see \`churnwatch models list\`)`)
   deps.output.info(`activated model ${model.version} (${model.kind}); running scorers pick it up within their model poll interval and rescore everyone`)
   return model
