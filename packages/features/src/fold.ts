@@ -70,7 +70,7 @@ export function historyFromEvents(customerId: string, events: Iterable<ChurnEven
     if (e.customerId !== customerId || seen.has(e.eventId)) continue
     seen.add(e.eventId)
     if (e.kind === 'usage') usage.push(e)
-    else billing.push(toBillingRecord(e))
+    else if (e.kind === 'billing') billing.push(toBillingRecord(e))
   }
   const { activity, users } = bucketUsageEvents(usage)
   const usersByDay = new Map<string, string[]>()

@@ -62,7 +62,7 @@ describe('event intake', () => {
 
   it.each([
     [[buildUsageEvent()], 'body', 'must be a JSON object, got an array'],
-    [{ ...buildUsageEvent(), kind: 'pageview' }, 'body.kind', 'must be one of: usage, billing'],
+    [{ ...buildUsageEvent(), kind: 'pageview' }, 'body.kind', 'must be one of: usage, billing, account'],
     [{ ...buildBillingEvent(), type: 'subscription_started', mrr: undefined }, 'body.mrr', 'is required for subscription_started and subscription_changed'],
     [{ ...buildUsageEvent(), properties: { blob: 'x'.repeat(MAX_EVENT_BYTES) } }, 'body', expect.stringMatching(/^message is \d+ bytes; the limit is 65536 bytes/)],
   ])('rejects %# with a field error', async (payload, path, message) => {
