@@ -22,12 +22,7 @@ export interface AccountState {
 /** The stored form of an account event: epoch-ms time and only the fields that were sent. */
 export function toAccountRecord(e: AccountEvent): AccountRecord {
   const record: AccountRecord = { eventId: e.eventId, occurredAt: toEpochMs(e.occurredAt) }
-  if (e.name !== undefined) record.name = e.name
-  if (e.segment !== undefined) record.segment = e.segment
-  if (e.industry !== undefined) record.industry = e.industry
-  if (e.country !== undefined) record.country = e.country
-  if (e.ownerId !== undefined) record.ownerId = e.ownerId
-  if (e.employees !== undefined) record.employees = e.employees
+  copySentFields(record, e)
   if (e.attributes !== undefined) record.attributes = { ...e.attributes }
   return record
 }
@@ -53,12 +48,7 @@ export function accountAsOf(history: Pick<CustomerHistory, 'accounts'>, asOf: nu
   const applicable = (history.accounts ?? []).filter((a) => a.occurredAt <= asOf)
   applicable.sort((a, b) => a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0))
   for (const a of applicable) {
-    if (a.name !== undefined) state.name = a.name
-    if (a.segment !== undefined) state.segment = a.segment
-    if (a.industry !== undefined) state.industry = a.industry
-    if (a.country !== undefined) state.country = a.country
-    if (a.ownerId !== undefined) state.ownerId = a.ownerId
-    if (a.employees !== undefined) state.employees = a.employees
+    copySentFields(state, a)
     for (const [key, value] of Object.entries(a.attributes ?? {})) {
       if (value === null) attributes.delete(key)
       else attributes.set(key, value)
@@ -67,4 +57,15 @@ export function accountAsOf(history: Pick<CustomerHistory, 'accounts'>, asOf: nu
   }
   state.attributes = Object.fromEntries(attributes)
   return state
+}
+
+type AccountFields = { [F in AccountField]?: AccountRecord[F] }
+
+/** Copies each descriptive field the source sent (null included) onto the target; absent ones are left alone. */
+function copySentFields(target: AccountFields, source: AccountFields): void {
+  for (const field of ACCOUNT_FIELDS) {
+    const value = source[field]
+    // Each field has the same type on both sides; TypeScript cannot correlate them across the loop.
+    if (value !== undefined) (target as Record<AccountField, unknown>)[field] = value
+  }
 }
