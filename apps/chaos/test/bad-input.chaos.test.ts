@@ -33,7 +33,7 @@ describe('hostile input', () => {
 
     const random = seededRandom(33)
     const goodByTopic = toTopicMessages(good.messages)
-    for (const topic of ['usage', 'billing'] as const) {
+    for (const topic of ['usage', 'billing', 'accounts'] as const) {
       const mixed = mix(goodByTopic[topic], bad.small.filter((b) => b.topic === topic), random)
       const half = Math.floor(mixed.length / 2)
       await produceMessages(world.topics[topic], mixed.slice(0, half))

@@ -9,13 +9,21 @@ export {
 export { TOPICS, TOPIC_SPECS, type TopicKey, type TopicName, type TopicSpec } from './topics.js'
 export { customerIdSchema, isoDateTimeSchema } from './fields.js'
 export {
+  accountEventSchema,
+  BILLING_INTERVALS,
   BILLING_TYPES,
+  CONTRACT_TERMS_BILLING_TYPES,
+  MAX_ACCOUNT_ATTRIBUTES,
+  MAX_ATTRIBUTE_KEY_CHARS,
+  MAX_ATTRIBUTE_VALUE_CHARS,
   billingEventSchema,
   churnEventSchema,
   EVENT_KINDS,
   MRR_REQUIRED_BILLING_TYPES,
   usageEventSchema,
+  type AccountEvent,
   type BillingEvent,
+  type BillingInterval,
   type BillingType,
   type ChurnEvent,
   type EventKind,
@@ -49,6 +57,7 @@ export {
   parseEvent,
   parseEventForTopic,
   parseFeaturesChanged,
+  TOPIC_OF_KIND,
   toValidationIssues,
   type ParseEventResult,
 } from './parse.js'

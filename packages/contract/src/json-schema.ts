@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { billingEventSchema, churnEventSchema, usageEventSchema } from './events.js'
+import { accountEventSchema, billingEventSchema, churnEventSchema, usageEventSchema } from './events.js'
 import { alertEventSchema, deadLetterEventSchema, featuresChangedEventSchema, riskScoreEventSchema } from './outputs.js'
 
 const SCHEMA_BASE_URL = 'https://churnwatch.dev/schemas/'
@@ -7,7 +7,8 @@ const SCHEMA_BASE_URL = 'https://churnwatch.dev/schemas/'
 const PUBLISHED_SCHEMAS = {
   'usage-event': { schema: usageEventSchema, title: 'churnwatch usage event v1' },
   'billing-event': { schema: billingEventSchema, title: 'churnwatch billing event v1' },
-  'churn-event': { schema: churnEventSchema, title: 'churnwatch input event v1 (usage or billing)' },
+  'account-event': { schema: accountEventSchema, title: 'churnwatch account event v1' },
+  'churn-event': { schema: churnEventSchema, title: 'churnwatch input event v1 (usage, billing or account)' },
   'risk-score-event': { schema: riskScoreEventSchema, title: 'churnwatch risk score event v1' },
   'alert-event': { schema: alertEventSchema, title: 'churnwatch alert event v1' },
   'features-changed-event': { schema: featuresChangedEventSchema, title: 'churnwatch features-changed event v1' },

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import {
+  accountEventSchema,
   billingEventSchema,
   churnEventSchema,
   EVENT_KINDS,
@@ -20,9 +21,17 @@ export type ParseEventResult<E extends ChurnEvent = ChurnEvent> =
 
 type EventOfKind<K extends EventKind> = Extract<ChurnEvent, { kind: K }>
 
-const KIND_SCHEMAS = { usage: usageEventSchema, billing: billingEventSchema } as const
+const KIND_SCHEMAS = { usage: usageEventSchema, billing: billingEventSchema, account: accountEventSchema } as const
 
-const TOPIC_KINDS: Readonly<Record<string, EventKind>> = { [TOPICS.usage]: 'usage', [TOPICS.billing]: 'billing' }
+/** The input topic of each event kind. */
+export const TOPIC_OF_KIND = { usage: TOPICS.usage, billing: TOPICS.billing, account: TOPICS.accounts } as const satisfies Record<
+  EventKind,
+  string
+>
+
+const TOPIC_KINDS: Readonly<Record<string, EventKind>> = Object.fromEntries(
+  EVENT_KINDS.map((kind) => [TOPIC_OF_KIND[kind], kind]),
+)
 
 // fatal: invalid UTF-8 is an error rather than silently replaced with U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -61,7 +70,7 @@ export function parseEvent(
 export function parseEventForTopic(topic: string, value: Uint8Array | string | null | undefined): ParseEventResult {
   const kind = TOPIC_KINDS[topic]
   if (kind === undefined) {
-    return fail('', `topic "${topic}" carries no input events; expected ${TOPICS.usage} or ${TOPICS.billing}`)
+    return fail('', `topic "${topic}" carries no input events; expected one of: ${Object.values(TOPIC_OF_KIND).join(', ')}`)
   }
   return parseEvent(value, kind)
 }

@@ -6,6 +6,7 @@ describe('topics', () => {
     expect(TOPICS).toEqual({
       usage: 'churn.usage.v1',
       billing: 'churn.billing.v1',
+      accounts: 'churn.accounts.v1',
       featuresChanged: 'churn.features-changed.v1',
       riskScores: 'churn.risk-scores.v1',
       alerts: 'churn.alerts.v1',
@@ -23,7 +24,7 @@ describe('topics', () => {
   it('co-partitions every customer-keyed topic with the same partition count', () => {
     const customerKeyed = Object.values(TOPIC_SPECS).filter((spec) => spec.key === 'customerId')
     expect(customerKeyed.map((spec) => spec.topic).sort()).toEqual(
-      [TOPICS.usage, TOPICS.billing, TOPICS.featuresChanged, TOPICS.riskScores, TOPICS.alerts].sort(),
+      [TOPICS.usage, TOPICS.billing, TOPICS.accounts, TOPICS.featuresChanged, TOPICS.riskScores, TOPICS.alerts].sort(),
     )
     expect(new Set(customerKeyed.map((spec) => spec.numPartitions))).toEqual(new Set([6]))
     expect(TOPIC_SPECS.deadLetter.numPartitions).toBe(3)

@@ -2,6 +2,7 @@
 export const TOPICS = {
   usage: 'churn.usage.v1',
   billing: 'churn.billing.v1',
+  accounts: 'churn.accounts.v1',
   featuresChanged: 'churn.features-changed.v1',
   riskScores: 'churn.risk-scores.v1',
   alerts: 'churn.alerts.v1',
@@ -32,6 +33,7 @@ const CUSTOMER_PARTITIONS = 6
 export const TOPIC_SPECS = {
   usage: { topic: TOPICS.usage, numPartitions: CUSTOMER_PARTITIONS, key: 'customerId', direction: 'input', configs: {} },
   billing: { topic: TOPICS.billing, numPartitions: CUSTOMER_PARTITIONS, key: 'customerId', direction: 'input', configs: {} },
+  accounts: { topic: TOPICS.accounts, numPartitions: CUSTOMER_PARTITIONS, key: 'customerId', direction: 'input', configs: {} },
   featuresChanged: {
     topic: TOPICS.featuresChanged,
     numPartitions: CUSTOMER_PARTITIONS,

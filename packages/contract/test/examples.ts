@@ -26,6 +26,35 @@ export const designBillingEvent = {
   voluntary: true,
 } as const
 
+/** An annual renewal invoice with every contract term (Stripe's names). */
+export const designRenewalInvoice = {
+  eventId: 'b-000046',
+  customerId: 'acme',
+  occurredAt: '2026-03-01T00:00:05Z',
+  kind: 'billing',
+  type: 'invoice_paid',
+  amount: 58800,
+  currency: 'USD',
+  interval: 'year',
+  intervalCount: 1,
+  currentPeriodEnd: '2027-03-01T00:00:00Z',
+  cancelAtPeriodEnd: false,
+} as const
+
+export const designAccountEvent = {
+  eventId: 'a-000007',
+  customerId: 'acme',
+  occurredAt: '2026-03-01T09:30:00Z',
+  kind: 'account',
+  name: 'Acme GmbH',
+  segment: 'mid_market',
+  industry: 'manufacturing',
+  country: 'DE',
+  ownerId: 'csm-12',
+  employees: 240,
+  attributes: { region: 'emea', nps: 31 },
+} as const
+
 export const exampleDrivers = [
   { feature: 'days_since_last_login', value: 21, contribution: 0.31, sentence: 'No logins in the last 21 days' },
   { feature: 'plan', value: 'pro', contribution: -0.05, sentence: 'Customers on pro churn less' },

@@ -1,5 +1,6 @@
 import type { BillingEvent, ChurnEvent, UsageEvent } from '@churnwatch/contract'
-import type { BillingRecord, CustomerHistory, DailyActivity, DailyUsers } from './history.js'
+import { toAccountRecord } from './account.js'
+import type { AccountRecord, BillingRecord, CustomerHistory, DailyActivity, DailyUsers } from './history.js'
 import { utcDay, toEpochMs } from './time.js'
 
 /** A daily bucket increment for one (customer, day, action). */
@@ -55,8 +56,33 @@ export function toBillingRecord(e: BillingEvent): BillingRecord {
     plan: e.plan ?? null,
     reason: e.reason ?? null,
     voluntary: e.voluntary ?? null,
+    ...contractTermsOf(e),
   }
 }
+
+/** The contract terms an event carries, only those sent (terms are read only on the types that define them). */
+export function contractTermsOf(e: BillingEvent): ContractTerms {
+  const terms: ContractTerms = {}
+  if (e.type === 'subscription_canceled') {
+    if (e.effectiveAt !== undefined) terms.effectiveAt = toEpochMs(e.effectiveAt)
+    return terms
+  }
+  if (
+    e.type === 'subscription_started' ||
+    e.type === 'subscription_changed' ||
+    e.type === 'invoice_paid' ||
+    e.type === 'subscription_reactivated'
+  ) {
+    if (e.interval !== undefined) terms.interval = e.interval
+    if (e.intervalCount !== undefined) terms.intervalCount = e.intervalCount
+    if (e.currentPeriodEnd !== undefined) terms.currentPeriodEnd = toEpochMs(e.currentPeriodEnd)
+    if (e.cancelAtPeriodEnd !== undefined) terms.cancelAtPeriodEnd = e.cancelAtPeriodEnd
+  }
+  return terms
+}
+
+/** The stored contract-term fields of a billing record. */
+export type ContractTerms = Pick<BillingRecord, 'interval' | 'intervalCount' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'effectiveAt'>
 
 /**
  * Builds a customer's history straight from raw events (first occurrence of each eventId wins).
@@ -66,11 +92,13 @@ export function historyFromEvents(customerId: string, events: Iterable<ChurnEven
   const seen = new Set<string>()
   const usage: UsageEvent[] = []
   const billing: BillingRecord[] = []
+  const accounts: AccountRecord[] = []
   for (const e of events) {
     if (e.customerId !== customerId || seen.has(e.eventId)) continue
     seen.add(e.eventId)
     if (e.kind === 'usage') usage.push(e)
-    else billing.push(toBillingRecord(e))
+    else if (e.kind === 'billing') billing.push(toBillingRecord(e))
+    else accounts.push(toAccountRecord(e))
   }
   const { activity, users } = bucketUsageEvents(usage)
   const usersByDay = new Map<string, string[]>()
@@ -81,5 +109,6 @@ export function historyFromEvents(customerId: string, events: Iterable<ChurnEven
     activity: activity.map(({ customerId: _c, ...bucket }) => bucket),
     users: dailyUsers,
     billing,
+    accounts,
   }
 }

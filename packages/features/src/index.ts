@@ -24,6 +24,19 @@ export {
   type FeatureSet,
 } from './feature-set.js'
 export type { CustomerHistory, DailyActivity, DailyUsers, BillingRecord } from './history.js'
+export type { AccountAttributeValue, AccountRecord } from './history.js'
+export {
+  addPeriods,
+  contractStateAt,
+  PERIOD_TOLERANCE,
+  PRICE_CHANGE_AFTER_DAYS,
+  PRICE_CHANGE_BEFORE_DAYS,
+  type ContractPeriod,
+  type ContractState,
+  type IntervalSource,
+} from './contract-terms.js'
+export { ACCOUNT_FIELDS, accountAsOf, toAccountRecord, type AccountField, type AccountState } from './account.js'
+export { contractTermsOf, type ContractTerms } from './fold.js'
 export {
   subscriptionStateAt,
   isActiveAt,

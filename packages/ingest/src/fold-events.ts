@@ -1,8 +1,9 @@
-import type { BillingEvent, ChurnEvent, UsageEvent } from '@churnwatch/contract'
-import { bucketUsageEvents, sortBilling, subscriptionStateAt, toEpochMs } from '@churnwatch/features'
+import type { AccountEvent, BillingEvent, ChurnEvent, UsageEvent } from '@churnwatch/contract'
+import { bucketUsageEvents, contractTermsOf, sortBilling, subscriptionStateAt, toEpochMs } from '@churnwatch/features'
 import {
   addUsageDeltas,
   addUsageSummaries,
+  insertAccountEvents,
   insertBillingEvents,
   insertNewEvents,
   readBillingHistories,
@@ -26,27 +27,31 @@ export interface FoldResult {
   fresh: ChurnEvent[]
   usage: number
   billing: number
+  accounts: number
   /** Every customer the new events touched. */
   customers: Map<string, CustomerTouch>
 }
 
 /**
  * Folds validated events into the per-customer state inside the caller's transaction: raw
- * events (deduplicated), daily buckets, billing history and each touched customer's refolded
- * subscription state. The one fold used by the feature builder's stream, the CLI's backfill and tests.
+ * events (deduplicated), daily buckets, billing history (with contract terms), account events and
+ * each touched customer's refolded subscription state. The one fold used by the feature builder's stream, the CLI's backfill and tests.
  */
 export async function foldEvents(tx: PoolClient, events: readonly ChurnEvent[]): Promise<FoldResult> {
   const fresh = await insertNewEvents(tx, events)
-  const { usage, billing, customers } = splitFresh(fresh)
+  const { usage, billing, accounts, customers } = splitFresh(fresh)
   await foldUsage(tx, usage, customers)
   await foldBilling(tx, billing)
-  return { fresh, usage: usage.length, billing: billing.length, customers }
+  // Account events are history only: "as of T" is computed when reading (accountAsOf), so nothing is refolded.
+  await insertAccountEvents(tx, accounts)
+  return { fresh, usage: usage.length, billing: billing.length, accounts: accounts.length, customers }
 }
 
 // One pass over the new events: each occurredAt is parsed once for the summaries and announcements.
 function splitFresh(fresh: readonly ChurnEvent[]) {
   const usage: UsageEvent[] = []
   const billing: BillingEvent[] = []
+  const accounts: AccountEvent[] = []
   const customers = new Map<string, CustomerTouch>()
   for (const e of fresh) {
     const at = toEpochMs(e.occurredAt)
@@ -62,11 +67,13 @@ function splitFresh(fresh: readonly ChurnEvent[]) {
       if (touch.usageEvents === 0 || at < touch.usageFirstAt) touch.usageFirstAt = at
       if (touch.usageEvents === 0 || at > touch.usageLastAt) touch.usageLastAt = at
       touch.usageEvents += 1
-    } else {
+    } else if (e.kind === 'billing') {
       billing.push(e)
+    } else {
+      accounts.push(e)
     }
   }
-  return { usage, billing, customers }
+  return { usage, billing, accounts, customers }
 }
 
 async function foldUsage(tx: PoolClient, events: UsageEvent[], customers: Map<string, CustomerTouch>): Promise<void> {
@@ -80,7 +87,7 @@ async function foldUsage(tx: PoolClient, events: UsageEvent[], customers: Map<st
 // is refolded: a late event lands where its event time says.
 async function foldBilling(tx: PoolClient, events: BillingEvent[]): Promise<void> {
   if (events.length === 0) return
-  await insertBillingEvents(tx, events)
+  await insertBillingEvents(tx, events, contractTermsOf)
   const customerIds = [...new Set(events.map((e) => e.customerId))]
   const histories = await readBillingHistories(tx, customerIds)
   const states: CustomerStateRow[] = []

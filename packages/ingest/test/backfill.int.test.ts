@@ -45,6 +45,34 @@ describe('backfill into real PostgreSQL', () => {
     expect(await digestFeatureState(db.pool)).toBe(before)
   })
 
+  it('folds account events and contract terms once, storing the same history as the reference fold', async () => {
+    const own: ChurnEvent[] = [
+      { eventId: 'ct-b1', customerId: 'terms-co', occurredAt: '2026-01-01T00:00:00Z', kind: 'billing', type: 'subscription_started', mrr: 5000, interval: 'month', intervalCount: 3 },
+      { eventId: 'ct-b2', customerId: 'terms-co', occurredAt: '2026-01-01T00:00:01Z', kind: 'billing', type: 'invoice_paid', amount: 15000, currentPeriodEnd: '2026-04-01T02:00:00+02:00', cancelAtPeriodEnd: false },
+      { eventId: 'ct-b3', customerId: 'terms-co', occurredAt: '2026-02-01T00:00:00Z', kind: 'billing', type: 'subscription_canceled', effectiveAt: '2026-04-01T00:00:00Z' },
+      { eventId: 'ct-b4', customerId: 'terms-co', occurredAt: '2026-02-02T00:00:00Z', kind: 'billing', type: 'payment_failed', interval: 'fortnight' } as ChurnEvent,
+      { eventId: 'ct-a1', customerId: 'terms-co', occurredAt: '2026-01-02T00:00:00Z', kind: 'account', name: 'Terms Co', employees: 9, attributes: { tier: 'gold' } },
+      { eventId: 'ct-a2', customerId: 'terms-co', occurredAt: '2026-01-03T00:00:00Z', kind: 'account', name: null, segment: 'smb' },
+    ]
+    const ownLines = own.map((e) => JSON.stringify(e))
+    const poisoned = JSON.stringify({ eventId: 'ct-a3', customerId: 'terms-co', occurredAt: '2026-01-04T00:00:00Z', kind: 'account', attributes: { vip: true } })
+    const first = await backfillLines(db.pool, [...ownLines, poisoned, ownLines[4] ?? ''])
+    expect(first.accepted).toBe(own.length)
+    expect(first.duplicates).toBe(1)
+    expect(first.rejected).toEqual([{ line: 7, issues: [{ path: 'attributes.vip', message: 'must be a string, a finite number or null, got a boolean' }] }])
+    const before = await digestFeatureState(db.pool)
+    expect((await backfillLines(db.pool, ownLines)).accepted).toBe(0)
+    expect(await digestFeatureState(db.pool)).toBe(before)
+
+    const [stored] = await readCustomerHistories(db.pool, ['terms-co'])
+    const reference = historyFromEvents('terms-co', own)
+    expect(stored?.billing).toEqual(reference.billing)
+    expect(stored?.accounts).toEqual(reference.accounts)
+    expect(stored?.billing[1]).toMatchObject({ currentPeriodEnd: Date.parse('2026-04-01T00:00:00Z'), cancelAtPeriodEnd: false })
+    expect(stored?.billing[3]).not.toHaveProperty('interval')
+    expect(stored?.accounts[1]).toEqual({ eventId: 'ct-a2', occurredAt: Date.parse('2026-01-03T00:00:00Z'), name: null, segment: 'smb' })
+  })
+
   it('windowed reads for scoring give the same features as full reads', async () => {
     const { readCustomerHistories: read } = await import('@churnwatch/storage')
     const ids = [...new Set(events.map((e) => e.customerId))].sort()

@@ -1,4 +1,4 @@
-import type { BillingEvent } from '@churnwatch/contract'
+import type { AccountEvent, BillingEvent, BillingInterval } from '@churnwatch/contract'
 import type { PoolClient, Queryable } from './pool.js'
 
 /** A daily bucket increment, as produced by the features package's bucketing. */
@@ -90,18 +90,88 @@ export async function addUsageSummaries(db: PoolClient, summaries: readonly Usag
   )
 }
 
-/** Inserts billing events (already deduplicated by the caller) in one statement. */
-export async function insertBillingEvents(db: PoolClient, events: readonly BillingEvent[]): Promise<void> {
+/** Contract terms in stored form (the features package's `contractTermsOf`): only those sent, instants in epoch ms. */
+export interface BillingTerms {
+  interval?: BillingInterval | null
+  intervalCount?: number | null
+  currentPeriodEnd?: number | null
+  cancelAtPeriodEnd?: boolean | null
+  effectiveAt?: number | null
+}
+
+/**
+ * Inserts billing events (already deduplicated by the caller) in one statement. `termsOf` gives
+ * each event's contract terms in stored form; storage does not interpret the contract itself.
+ */
+export async function insertBillingEvents(
+  db: PoolClient,
+  events: readonly BillingEvent[],
+  termsOf: (event: BillingEvent) => BillingTerms = () => ({}),
+): Promise<void> {
   if (events.length === 0) return
+  // Named fields only: an unknown extra field of the event can never reach a column.
+  const rows = events.map((e) => {
+    const terms = termsOf(e)
+    return {
+      customerId: e.customerId,
+      occurredAt: e.occurredAt,
+      eventId: e.eventId,
+      type: e.type,
+      mrr: e.mrr,
+      amount: e.amount,
+      currency: e.currency,
+      plan: e.plan,
+      reason: e.reason,
+      voluntary: e.voluntary,
+      terms: Object.keys(terms).length > 0 ? terms : null,
+    }
+  })
   await db.query(
-    `INSERT INTO billing_events (customer_id, occurred_at, event_id, type, mrr, amount, currency, plan, reason, voluntary)
-     SELECT r."customerId", r."occurredAt", r."eventId", r.type, r.mrr, r.amount, r.currency, r.plan, r.reason, r.voluntary
+    `INSERT INTO billing_events (customer_id, occurred_at, event_id, type, mrr, amount, currency, plan, reason, voluntary, terms)
+     SELECT r."customerId", r."occurredAt", r."eventId", r.type, r.mrr, r.amount, r.currency, r.plan, r.reason, r.voluntary, r.terms
      FROM json_to_recordset($1::json) AS r("customerId" text, "occurredAt" timestamptz, "eventId" text, type text,
-                                           mrr bigint, amount bigint, currency text, plan text, reason text, voluntary boolean)
+                                           mrr bigint, amount bigint, currency text, plan text, reason text, voluntary boolean,
+                                           terms jsonb)
      ORDER BY r."customerId" COLLATE "C", r."occurredAt", r."eventId" COLLATE "C"
      ON CONFLICT DO NOTHING`,
-    [JSON.stringify(events)],
+    [JSON.stringify(rows)],
   )
+}
+
+/** The descriptive fields of an account event that are stored; every other field stays in events.payload. */
+const ACCOUNT_EVENT_FIELDS = ['name', 'segment', 'industry', 'country', 'ownerId', 'employees', 'attributes'] as const
+
+/** Inserts account events (already deduplicated by the caller) with only the fields they sent, nulls kept. */
+export async function insertAccountEvents(db: PoolClient, events: readonly AccountEvent[]): Promise<void> {
+  if (events.length === 0) return
+  const rows = events.map((e) => {
+    const fields: Record<string, unknown> = {}
+    for (const key of ACCOUNT_EVENT_FIELDS) if (e[key] !== undefined) fields[key] = e[key]
+    return { customerId: e.customerId, occurredAt: e.occurredAt, eventId: e.eventId, fields }
+  })
+  await db.query(
+    `INSERT INTO account_events (customer_id, occurred_at, event_id, fields)
+     SELECT r."customerId", r."occurredAt", r."eventId", r.fields
+     FROM json_to_recordset($1::json) AS r("customerId" text, "occurredAt" timestamptz, "eventId" text, fields jsonb)
+     ORDER BY r."customerId" COLLATE "C", r."occurredAt", r."eventId" COLLATE "C"
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(rows)],
+  )
+}
+
+/** Stored account events of the given customers, in event-time order (epoch-ms times, only the fields sent). */
+export async function readAccountHistories(db: Queryable, customerIds: readonly string[]): Promise<Map<string, AccountRow[]>> {
+  const byCustomer = new Map<string, AccountRow[]>()
+  if (customerIds.length === 0) return byCustomer
+  const { rows } = await db.query<{ customer_id: string; rows: Array<[string, number, Omit<AccountRow, 'eventId' | 'occurredAt'>]> }>(
+    `SELECT customer_id,
+            json_agg(json_build_array(event_id, floor(extract(epoch FROM occurred_at) * 1000)::bigint, fields)
+                     ORDER BY occurred_at, event_id) AS rows
+     FROM account_events WHERE customer_id = ANY($1::text[]) GROUP BY customer_id`,
+    [customerIds],
+  )
+  for (const r of rows) byCustomer.set(r.customer_id, r.rows.map(([eventId, occurredAt, fields]) => ({ eventId, occurredAt, ...fields })))
+  return byCustomer
 }
 
 /** Stored billing history of the given customers, in event-time order (epoch-ms times). */
@@ -113,14 +183,14 @@ export async function readBillingHistories(db: Queryable, customerIds: readonly 
   const { rows } = await db.query<{ customer_id: string; rows: RawBillingTuple[] }>(
     `SELECT customer_id,
             json_agg(json_build_array(event_id, floor(extract(epoch FROM occurred_at) * 1000)::bigint, type, mrr, amount,
-                                      plan, reason, voluntary) ORDER BY occurred_at, event_id) AS rows
+                                      plan, reason, voluntary, terms) ORDER BY occurred_at, event_id) AS rows
      FROM billing_events WHERE customer_id = ANY($1::text[]) GROUP BY customer_id`,
     [customerIds],
   )
   for (const r of rows) {
     byCustomer.set(
       r.customer_id,
-      r.rows.map(([eventId, occurredAt, type, mrr, amount, plan, reason, voluntary]) => ({
+      r.rows.map(([eventId, occurredAt, type, mrr, amount, plan, reason, voluntary, terms]) => ({
         eventId,
         occurredAt,
         type,
@@ -129,6 +199,7 @@ export async function readBillingHistories(db: Queryable, customerIds: readonly 
         plan,
         reason,
         voluntary,
+        ...terms,
       })),
     )
   }
@@ -167,8 +238,21 @@ export async function upsertCustomerStates(db: PoolClient, states: readonly Cust
   )
 }
 
+/** A stored account event in the shape the features package folds (epoch-ms time, only the fields sent). */
+export interface AccountRow {
+  eventId: string
+  occurredAt: number
+  name?: string | null
+  segment?: string | null
+  industry?: string | null
+  country?: string | null
+  ownerId?: string | null
+  employees?: number | null
+  attributes?: Record<string, string | number | null>
+}
+
 /** A stored billing event in the shape the features package folds (epoch-ms time). */
-export interface BillingRow {
+export interface BillingRow extends BillingTerms {
   eventId: string
   occurredAt: number
   type: BillingEvent['type']
@@ -188,4 +272,5 @@ type RawBillingTuple = [
   plan: string | null,
   reason: string | null,
   voluntary: boolean | null,
+  terms: BillingTerms | null,
 ]

@@ -1,5 +1,5 @@
 import type { Queryable } from './pool.js'
-import { readBillingHistories, type BillingRow } from './feature-state.js'
+import { readAccountHistories, readBillingHistories, type AccountRow, type BillingRow } from './feature-state.js'
 
 // Features that count a customer's whole history (seats held) need these buckets whatever the window.
 const ALL_HISTORY_ACTIONS = ['seat_added', 'seat_removed']
@@ -10,13 +10,15 @@ export interface StoredHistory {
   activity: Array<{ day: string; action: string; eventCount: number; quantity: number }>
   users: Array<{ day: string; userIds: string[] }>
   billing: BillingRow[]
+  accounts: AccountRow[]
 }
 
 /**
  * Reads the histories of the given customers (set-based queries). `sinceDay` bounds the usage
  * read for scoring, which looks back 90 days; so that windowed and full reads give the same
  * features, it still returns every seat bucket (seats count all history) and the buckets of the
- * last active day before the window (days since last activity). Billing is always read whole.
+ * last active day before the window (days since last activity). Billing and account events are
+ * always read whole.
  */
 export async function readCustomerHistories(
   db: Queryable,
@@ -24,14 +26,14 @@ export async function readCustomerHistories(
   options: { sinceDay?: string; untilDay?: string } = {},
 ): Promise<StoredHistory[]> {
   const histories = new Map<string, StoredHistory>(
-    customerIds.map((id) => [id, { customerId: id, activity: [], users: [], billing: [] }]),
+    customerIds.map((id) => [id, { customerId: id, activity: [], users: [], billing: [], accounts: [] }]),
   )
   if (customerIds.length === 0) return []
   const since = options.sinceDay ?? '-infinity'
   const until = options.untilDay ?? 'infinity'
   // One row per customer with its buckets as JSON: JSON.parse in V8 is far cheaper than pg's
   // per-row, per-column parsing when scoring hundreds of thousands of customers.
-  const [activity, users, billing] = await Promise.all([
+  const [activity, users, billing, accounts] = await Promise.all([
     db.query<{ customer_id: string; rows: Array<[string, string, number, number]> }>(
       `SELECT customer_id, json_agg(json_build_array(day, action, event_count, quantity)) AS rows FROM (
          SELECT customer_id, day, action, event_count, quantity FROM daily_activity
@@ -52,6 +54,7 @@ export async function readCustomerHistories(
       [customerIds, since, until],
     ),
     readBillingHistories(db, customerIds),
+    readAccountHistories(db, customerIds),
   ])
   for (const r of activity.rows) {
     const history = histories.get(r.customer_id)
@@ -66,6 +69,10 @@ export async function readCustomerHistories(
   for (const [id, rows] of billing) {
     const history = histories.get(id)
     if (history) history.billing = rows
+  }
+  for (const [id, rows] of accounts) {
+    const history = histories.get(id)
+    if (history) history.accounts = rows
   }
   return [...histories.values()]
 }
@@ -84,7 +91,10 @@ export async function digestFeatureState(db: Queryable): Promise<string> {
                ORDER BY customer_id, day, user_id), '')) FROM daily_users
       UNION ALL
       SELECT 'b:' || md5(coalesce(string_agg(concat_ws(',', customer_id, occurred_at, event_id, type, mrr, amount, plan,
-               reason, voluntary), ';' ORDER BY customer_id, occurred_at, event_id), '')) FROM billing_events
+               reason, voluntary, terms), ';' ORDER BY customer_id, occurred_at, event_id), '')) FROM billing_events
+      UNION ALL
+      SELECT 'ac:' || md5(coalesce(string_agg(concat_ws(',', customer_id, occurred_at, event_id, fields), ';'
+               ORDER BY customer_id, occurred_at, event_id), '')) FROM account_events
       UNION ALL
       SELECT 'c:' || md5(coalesce(string_agg(concat_ws(',', customer_id, first_seen_at, last_seen_at, last_activity_at,
                status, plan, mrr, started_at, ended_at, usage_events, billing_events), ';' ORDER BY customer_id), ''))

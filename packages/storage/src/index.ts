@@ -5,14 +5,18 @@ export { insertNewEvents, readCustomerEvents, type StoredEvent } from './events.
 export {
   addUsageDeltas,
   addUsageSummaries,
+  insertAccountEvents,
   insertBillingEvents,
+  readAccountHistories,
   readBillingHistories,
   upsertCustomerStates,
   type ActivityDeltaRow,
   type UserDayDeltaRow,
   type UsageSummaryRow,
   type CustomerStateRow,
+  type AccountRow,
   type BillingRow,
+  type BillingTerms,
 } from './feature-state.js'
 export { readCustomerHistories, digestFeatureState, type StoredHistory } from './histories.js'
 export { lockPartitionOffset, savePartitionOffset, readPartitionOffsets, type PartitionRef } from './offsets.js'

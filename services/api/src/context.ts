@@ -10,13 +10,20 @@ import type { RiskDocumentReader } from './risk-documents.js'
 export interface ApiTopics {
   usage: string
   billing: string
+  accounts: string
   alerts: string
   deadLetter: string
 }
 
 /** The topic names for a prefix (empty in production, unique per test). */
 export function apiTopics(prefix = ''): ApiTopics {
-  return { usage: prefix + TOPICS.usage, billing: prefix + TOPICS.billing, alerts: prefix + TOPICS.alerts, deadLetter: prefix + TOPICS.deadLetter }
+  return {
+    usage: prefix + TOPICS.usage,
+    billing: prefix + TOPICS.billing,
+    accounts: prefix + TOPICS.accounts,
+    alerts: prefix + TOPICS.alerts,
+    deadLetter: prefix + TOPICS.deadLetter,
+  }
 }
 
 /** Tunables with production defaults; main.ts fills them from the environment. */

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   await ensureTopics(kafka, [
     { topic: topics.usage, numPartitions: TOPIC_SPECS.usage.numPartitions },
     { topic: topics.billing, numPartitions: TOPIC_SPECS.billing.numPartitions },
+    { topic: topics.accounts, numPartitions: TOPIC_SPECS.accounts.numPartitions },
     { topic: topics.alerts, numPartitions: TOPIC_SPECS.alerts.numPartitions },
   ])
   const publisher = createPublisher(kafka, { log })

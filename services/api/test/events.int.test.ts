@@ -11,7 +11,7 @@ describe('event intake', () => {
   let collector: { messages: CollectedMessage[]; stop: () => Promise<void> }
   beforeAll(async () => {
     api = await buildTestApi('events')
-    collector = await collectMessages([api.topics.usage, api.topics.billing])
+    collector = await collectMessages([api.topics.usage, api.topics.billing, api.topics.accounts])
   })
   afterAll(async () => {
     await collector.stop()
@@ -45,6 +45,18 @@ describe('event intake', () => {
     expect(onTopic(api.topics.usage, event.eventId)).toEqual([])
   })
 
+  it('routes account events to the accounts topic and rejects a bad one naming the field', async () => {
+    const event = { eventId: 'acct-1', customerId: 'acme-crm', occurredAt: '2026-03-01T09:30:00Z', kind: 'account', segment: 'smb', employees: 12 }
+    const response = await post('/v1/events', event)
+    expect(response.statusCode).toBe(202)
+    expect(body(response)).toMatchObject({ status: 'accepted', topic: api.topics.accounts })
+    await waitFor(() => onTopic(api.topics.accounts, 'acct-1').length === 1, { description: 'the account event on the accounts topic' })
+    expect(onTopic(api.topics.billing, 'acct-1')).toEqual([])
+    const bad = await post('/v1/events', { ...event, eventId: 'acct-2', employees: -1 })
+    expect(bad.statusCode).toBe(400)
+    expect(JSON.stringify(body(bad))).toContain('body.employees')
+  })
+
   it('rejects an invalid event with the contract’s field errors and publishes nothing', async () => {
     const bad = { eventId: 'bad-1', customerId: '', occurredAt: '2026-03-01 12:00', kind: 'usage', action: 'login', quantity: -2 }
     const response = await post('/v1/events', bad)
@@ -62,7 +74,7 @@ describe('event intake', () => {
 
   it.each([
     [[buildUsageEvent()], 'body', 'must be a JSON object, got an array'],
-    [{ ...buildUsageEvent(), kind: 'pageview' }, 'body.kind', 'must be one of: usage, billing'],
+    [{ ...buildUsageEvent(), kind: 'pageview' }, 'body.kind', 'must be one of: usage, billing, account'],
     [{ ...buildBillingEvent(), type: 'subscription_started', mrr: undefined }, 'body.mrr', 'is required for subscription_started and subscription_changed'],
     [{ ...buildUsageEvent(), properties: { blob: 'x'.repeat(MAX_EVENT_BYTES) } }, 'body', expect.stringMatching(/^message is \d+ bytes; the limit is 65536 bytes/)],
   ])('rejects %# with a field error', async (payload, path, message) => {

@@ -65,6 +65,7 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
   await ensureTopics(kafka, [
     { topic: topics.usage, numPartitions: TOPIC_SPECS.usage.numPartitions },
     { topic: topics.billing, numPartitions: TOPIC_SPECS.billing.numPartitions },
+    { topic: topics.accounts, numPartitions: TOPIC_SPECS.accounts.numPartitions },
     { topic: topics.alerts, numPartitions: TOPIC_SPECS.alerts.numPartitions },
     { topic: topics.deadLetter, numPartitions: TOPIC_SPECS.deadLetter.numPartitions },
   ])

@@ -47,7 +47,7 @@ export function buildProgram(context: CliContext): Command {
 
   program
     .command('produce')
-    .description('publish an NDJSON file of contract events to churn.usage.v1 / churn.billing.v1, keyed by customerId')
+    .description('publish an NDJSON file of contract events to churn.usage.v1 / churn.billing.v1 / churn.accounts.v1, keyed by customerId')
     .argument('<file>', 'NDJSON file, one event per line')
     .option('--wait', 'return only when the feature builder has processed every message', false)
     .option('--wait-timeout <seconds>', 'give up waiting after this long', integer('--wait-timeout', 1), 1_800)

@@ -78,7 +78,7 @@ describe('churnwatch CLI', () => {
       writeFileSync(file, [...good.slice(0, 200), 'not json', '{"kind":"telemetry","customerId":"x"}', ...good.slice(200)].join('\n'))
       const run = await runCli(['produce', file, '--wait', '--wait-timeout', '120'], env())
       expect(run.stderr).toContain(`mixed.ndjson:201: not JSON`)
-      expect(run.stderr).toContain(`mixed.ndjson:202: kind: must be "usage" or "billing"`)
+      expect(run.stderr).toContain(`mixed.ndjson:202: kind: must be one of: usage, billing, account`)
       expect(run.stderr).toContain(`produced ${good.length} events, rejected 2 lines`)
       expect(run.code).toBe(0)
       // --wait returned: every produced event is already in the store.

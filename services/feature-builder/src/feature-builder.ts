@@ -29,13 +29,13 @@ export interface FeatureBuilder {
   start: () => Promise<void>
   stop: () => Promise<void>
   isReady: () => boolean
-  topics: { usage: string; billing: string; featuresChanged: string; deadLetter: string }
+  topics: { usage: string; billing: string; accounts: string; featuresChanged: string; deadLetter: string }
 }
 
-/** Wires the batch runner, the fold handler and the publisher: consumes usage and billing events. */
+/** Wires the batch runner, the fold handler and the publisher: consumes usage, billing and account events. */
 export function createFeatureBuilder(deps: FeatureBuilderDeps): FeatureBuilder {
   const topics = featureBuilderTopics(deps.topicPrefix ?? '')
-  const kindOfTopic: Record<string, EventKind> = { [topics.usage]: 'usage', [topics.billing]: 'billing' }
+  const kindOfTopic: Record<string, EventKind> = { [topics.usage]: 'usage', [topics.billing]: 'billing', [topics.accounts]: 'account' }
   const log = deps.log.child({ component: 'feature-builder' })
   const publisher = createPublisher(deps.kafka, { log })
   const counters = {
@@ -54,7 +54,7 @@ export function createFeatureBuilder(deps: FeatureBuilderDeps): FeatureBuilder {
   const runner = createBatchRunner<ChurnEvent>({
     kafka: deps.kafka,
     groupId: deps.groupId,
-    topics: [topics.usage, topics.billing],
+    topics: [topics.usage, topics.billing, topics.accounts],
     deadLetterTopic: topics.deadLetter,
     publisher,
     // The runner tags its lines with its own component; a logger that already has one would repeat the key.
@@ -100,6 +100,7 @@ export function featureBuilderTopics(prefix: string): FeatureBuilder['topics'] {
   return {
     usage: prefix + TOPICS.usage,
     billing: prefix + TOPICS.billing,
+    accounts: prefix + TOPICS.accounts,
     featuresChanged: prefix + TOPICS.featuresChanged,
     deadLetter: prefix + TOPICS.deadLetter,
   }
@@ -110,6 +111,7 @@ export function ensureFeatureBuilderTopics(kafka: Kafka, topics: FeatureBuilder[
   return ensureTopics(kafka, [
     { topic: topics.usage, numPartitions: TOPIC_SPECS.usage.numPartitions },
     { topic: topics.billing, numPartitions: TOPIC_SPECS.billing.numPartitions },
+    { topic: topics.accounts, numPartitions: TOPIC_SPECS.accounts.numPartitions },
     { topic: topics.featuresChanged, numPartitions: TOPIC_SPECS.featuresChanged.numPartitions },
     { topic: topics.deadLetter, numPartitions: TOPIC_SPECS.deadLetter.numPartitions, configs: TOPIC_SPECS.deadLetter.configs },
   ])

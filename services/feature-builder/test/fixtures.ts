@@ -48,5 +48,6 @@ export function toTopicMessages(events: readonly ChurnEvent[]) {
   return {
     usage: events.filter((e) => e.kind === 'usage').map((e) => ({ key: e.customerId, value: e })),
     billing: events.filter((e) => e.kind === 'billing').map((e) => ({ key: e.customerId, value: e })),
+    accounts: events.filter((e) => e.kind === 'account').map((e) => ({ key: e.customerId, value: e })),
   }
 }

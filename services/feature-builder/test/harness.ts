@@ -62,9 +62,10 @@ export async function createWorld(name: string): Promise<World> {
       return { builder, registry }
     },
     async produce(events) {
-      const { usage, billing } = toTopicMessages(events)
+      const { usage, billing, accounts } = toTopicMessages(events)
       await produceMessages(topicsOf.usage, usage)
       await produceMessages(topicsOf.billing, billing)
+      if (accounts.length > 0) await produceMessages(topicsOf.accounts, accounts)
     },
     async waitForOffsets(messages, timeoutMs = 60_000) {
       const caughtUp = async () => {
@@ -74,7 +75,7 @@ export async function createWorld(name: string): Promise<World> {
           [groupId],
         )
         const stored = new Map(rows.map((r) => [`${r.topic}/${r.partition}`, BigInt(r.next_offset)]))
-        for (const topic of [topicsOf.usage, topicsOf.billing]) {
+        for (const topic of [topicsOf.usage, topicsOf.billing, topicsOf.accounts]) {
           for (const [partition, end] of await fetchEndOffsets(kafka, topic)) {
             if (end > 0n && (stored.get(`${topic}/${partition}`) ?? 0n) < end) return false
           }

@@ -4,7 +4,7 @@ import { seededRandom } from './random.js'
 export const BROKER_MAX_MESSAGE_BYTES = 1_048_588
 
 export interface BadMessage {
-  topic: 'usage' | 'billing'
+  topic: 'usage' | 'billing' | 'accounts'
   /** Unique per message (`bad-<n>`): finds its dead letter, whatever partition it landed on. */
   key: string
   value: Buffer | null
@@ -13,7 +13,7 @@ export interface BadMessage {
   why: string
 }
 
-type Sample = { topic: 'usage' | 'billing'; value: Buffer | string | object | null; path: string; why: string }
+type Sample = { topic: 'usage' | 'billing' | 'accounts'; value: Buffer | string | object | null; path: string; why: string }
 
 const usage = (n: number, overrides: Record<string, unknown> = {}) => ({
   eventId: `bad-u-${n}`,
@@ -35,6 +35,15 @@ const billing = (n: number, overrides: Record<string, unknown> = {}) => ({
   mrr: 4900,
   currency: 'USD',
   plan: 'pro',
+  ...overrides,
+})
+
+const account = (n: number, overrides: Record<string, unknown> = {}) => ({
+  eventId: `bad-a-${n}`,
+  customerId: 'bad-customer',
+  occurredAt: '2026-02-01T00:00:00Z',
+  kind: 'account',
+  segment: 'smb',
   ...overrides,
 })
 
@@ -78,6 +87,11 @@ const CLASSES: Array<(n: number, random: () => number) => Sample> = [
   (n) => ({ topic: 'usage', value: usage(n, { customerId: null }), path: 'customerId', why: 'null customerId' }),
   (n) => ({ topic: 'usage', value: usage(n, { quantity: null }), path: 'quantity', why: 'null quantity' }),
   (n) => ({ topic: 'billing', value: billing(n, { type: null }), path: 'type', why: 'null billing type' }),
+  (n) => ({ topic: 'billing', value: billing(n, { type: 'invoice_paid', currentPeriodEnd: '2027-02-01' }), path: 'currentPeriodEnd', why: 'period end without a time' }),
+  (n) => ({ topic: 'billing', value: billing(n, { intervalCount: 0 }), path: 'intervalCount', why: 'intervalCount 0' }),
+  (n) => ({ topic: 'accounts', value: account(n, { employees: 'many' }), path: 'employees', why: 'employees as a string' }),
+  (n) => ({ topic: 'accounts', value: account(n, { attributes: { vip: true } }), path: 'attributes.vip', why: 'boolean attribute' }),
+  (n) => ({ topic: 'accounts', value: usage(n), path: 'kind', why: 'usage event on the accounts topic' }),
 ]
 
 /**

@@ -1,6 +1,7 @@
-import type { BillingEvent, ChurnEvent, UsageEvent } from '@churnwatch/contract'
+import type { AccountEvent, BillingEvent, ChurnEvent, UsageEvent } from '@churnwatch/contract'
 import { seededRandom } from './random.js'
 
+const SEGMENTS = ['smb', 'mid_market', 'enterprise']
 const ACTIONS = ['login', 'api_call', 'report_exported', 'dashboard_viewed', 'support_ticket_opened', 'seat_added']
 // Non-UTC zones: the day bucket must follow the instant, not the local date written in the event.
 const ZONES = ['Z', '+05:30', '-08:00']
@@ -16,13 +17,15 @@ export interface GeneratedInput {
 /**
  * A deterministic business of exactly `total` input messages (after the feature builder's
  * crash test fixture): each customer starts, pays monthly, some fail a payment, one in five
- * cancels and ends; the rest is usage on random days, in three zones, and about `duplicateShare`
+ * cancels and ends; each has an account event at its start and every other one a later change
+ * (contract terms and account events are covered too); the rest is usage on random days, in three zones, and about `duplicateShare`
  * of the messages repeat an earlier eventId. Same arguments, same messages.
  */
 export function generateInput(options: { customers: number; total: number; seed: number; duplicateShare?: number }): GeneratedInput {
   const random = seededRandom(options.seed)
   const start = Date.parse('2026-01-01T00:00:00Z')
   const billing: BillingEvent[] = []
+  const accounts: AccountEvent[] = []
   const startedAt: number[] = []
   for (let c = 0; c < options.customers; c += 1) {
     const customerId = customerIdOf(c)
@@ -30,10 +33,18 @@ export function generateInput(options: { customers: number; total: number; seed:
     startedAt.push(at)
     const mrr = [2900, 9900, 49_900][c % 3] ?? 2900
     const plan = ['starter', 'pro', 'enterprise'][c % 3] ?? 'starter'
-    billing.push({ eventId: `${customerId}-b0`, customerId, occurredAt: iso(at), kind: 'billing', type: 'subscription_started', mrr, currency: 'USD', plan })
+    billing.push({ eventId: `${customerId}-b0`, customerId, occurredAt: iso(at), kind: 'billing', type: 'subscription_started', mrr, currency: 'USD', plan, interval: 'month', intervalCount: 1 })
+    const segment = SEGMENTS[c % 3] ?? 'smb'
+    accounts.push({ eventId: `${customerId}-a0`, customerId, occurredAt: iso(at), kind: 'account', segment, employees: 1 + Math.floor(random() * 500), attributes: { region: 'emea' } })
+    if (c % 2 === 0) accounts.push({ eventId: `${customerId}-a1`, customerId, occurredAt: iso(at + 40 * DAY_MS), kind: 'account', segment: null, ownerId: `csm-${c % 7}` })
     for (let m = 0; m < 3; m += 1) {
       const type = random() < 0.1 ? 'payment_failed' : 'invoice_paid'
-      billing.push({ eventId: `${customerId}-i${m}`, customerId, occurredAt: iso(at + m * 30 * DAY_MS), kind: 'billing', type, amount: mrr, currency: 'USD' })
+      const periodEnd = iso(at + (m + 1) * 30 * DAY_MS)
+      billing.push(
+        type === 'invoice_paid'
+          ? { eventId: `${customerId}-i${m}`, customerId, occurredAt: iso(at + m * 30 * DAY_MS), kind: 'billing', type, amount: mrr, currency: 'USD', currentPeriodEnd: periodEnd }
+          : { eventId: `${customerId}-i${m}`, customerId, occurredAt: iso(at + m * 30 * DAY_MS), kind: 'billing', type, amount: mrr, currency: 'USD' },
+      )
     }
     if (c % 5 === 0) {
       billing.push({ eventId: `${customerId}-x`, customerId, occurredAt: iso(at + 70 * DAY_MS), kind: 'billing', type: 'subscription_canceled', reason: 'too_expensive', voluntary: true })
@@ -41,8 +52,8 @@ export function generateInput(options: { customers: number; total: number; seed:
     }
   }
   const duplicates = Math.floor(options.total * (options.duplicateShare ?? 0.01))
-  const usageCount = options.total - billing.length - duplicates
-  if (usageCount < 0) throw new Error(`${options.total} messages cannot hold ${billing.length} billing events`)
+  const usageCount = options.total - billing.length - accounts.length - duplicates
+  if (usageCount < 0) throw new Error(`${options.total} messages cannot hold ${billing.length} billing and ${accounts.length} account events`)
   const usage: UsageEvent[] = []
   for (let u = 0; u < usageCount; u += 1) {
     const c = u % options.customers
@@ -59,14 +70,14 @@ export function generateInput(options: { customers: number; total: number; seed:
       userId: `${customerId}-user${Math.floor(random() * 5)}`,
     })
   }
-  const events: ChurnEvent[] = [...billing, ...usage].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.eventId.localeCompare(b.eventId))
+  const events: ChurnEvent[] = [...billing, ...accounts, ...usage].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.eventId.localeCompare(b.eventId))
   // A repeated eventId may carry other content: the first copy counts, so copies go after their original.
   const copies: Array<{ at: number; event: ChurnEvent }> = []
   for (let d = 0; d < duplicates; d += 1) {
     const i = Math.floor(random() * events.length)
     const original = events[i]
     if (!original) continue
-    const copy = original.kind === 'usage' ? { ...original, quantity: 1000 } : original
+    const copy = original.kind === 'usage' ? { ...original, quantity: 1000 } : original.kind === 'account' ? { ...original, segment: 'copy' } : original
     copies.push({ at: i + 1 + Math.floor(random() * (events.length - i)), event: copy })
   }
   copies.sort((a, b) => a.at - b.at)
@@ -100,10 +111,11 @@ function inZone(ms: number, zone: string): string {
   return `${new Date(ms + offsetMs).toISOString().slice(0, 19)}${zone}`
 }
 
-/** Splits messages into the two input topics, keyed by customerId, keeping their order. */
+/** Splits messages into the three input topics, keyed by customerId, keeping their order. */
 export function toTopicMessages(messages: readonly ChurnEvent[]) {
   return {
     usage: messages.filter((e) => e.kind === 'usage').map((e) => ({ key: e.customerId, value: e })),
     billing: messages.filter((e) => e.kind === 'billing').map((e) => ({ key: e.customerId, value: e })),
+    accounts: messages.filter((e) => e.kind === 'account').map((e) => ({ key: e.customerId, value: e })),
   }
 }

@@ -64,8 +64,8 @@ export async function createFeatureWorld(name: string): Promise<FeatureWorld> {
       return service
     },
     async produce(messages) {
-      const { usage, billing } = toTopicMessages(messages)
-      await Promise.all([produceMessages(topics.usage, usage), produceMessages(topics.billing, billing)])
+      const { usage, billing, accounts } = toTopicMessages(messages)
+      await Promise.all([produceMessages(topics.usage, usage), produceMessages(topics.billing, billing), produceMessages(topics.accounts, accounts)])
     },
     async foldedOffsets() {
       let sum = 0n
@@ -74,7 +74,7 @@ export async function createFeatureWorld(name: string): Promise<FeatureWorld> {
     },
     async waitForEnd(timeoutMs) {
       const ends = new Map<string, bigint>()
-      for (const topic of [topics.usage, topics.billing]) {
+      for (const topic of [topics.usage, topics.billing, topics.accounts]) {
         for (const [partition, end] of await fetchEndOffsets(kafka, topic)) ends.set(`${topic}/${partition}`, end)
       }
       await waitFor(

@@ -12,6 +12,7 @@ export interface StateLines {
   customers: string[]
   events: string[]
   billing: string[]
+  accounts: string[]
 }
 
 /** What the tables must hold after folding these distinct events (first copy of each eventId). */
@@ -20,6 +21,8 @@ export function expectedState(events: readonly ChurnEvent[]): StateLines {
   const users = new Map<string, number>()
   const customers = new Map<string, { first: number; last: number; lastUsage: number | null; usage: number; billing: number; status: string; plan: string | null; mrr: number }>()
   for (const e of events) {
+    // Account events are stored on their own and create no customers row.
+    if (e.kind === 'account') continue
     const at = Date.parse(e.occurredAt)
     const c = customers.get(e.customerId) ?? { first: at, last: at, lastUsage: null, usage: 0, billing: 0, status: 'none', plan: null, mrr: 0 }
     customers.set(e.customerId, c)
@@ -57,7 +60,11 @@ export function expectedState(events: readonly ChurnEvent[]): StateLines {
     events: events.map((e) => `${e.customerId}|${e.eventId}`).sort(),
     billing: events
       .filter((e) => e.kind === 'billing')
-      .map((e) => `${e.customerId}|${Date.parse(e.occurredAt)}|${e.eventId}|${e.type}`)
+      .map((e) => `${e.customerId}|${Date.parse(e.occurredAt)}|${e.eventId}|${e.type}|${'currentPeriodEnd' in e && typeof e.currentPeriodEnd === 'string' ? Date.parse(e.currentPeriodEnd) : ''}`)
+      .sort(),
+    accounts: events
+      .filter((e) => e.kind === 'account')
+      .map((e) => `${e.customerId}|${Date.parse(e.occurredAt)}|${e.eventId}|${e.segment === undefined ? '-' : (e.segment ?? 'null')}|${e.employees ?? ''}|${e.ownerId ?? ''}`)
       .sort(),
   }
 }
@@ -75,7 +82,15 @@ export async function readState(db: Queryable): Promise<StateLines> {
          usage_events, billing_events, status, coalesce(plan, ''), mrr) AS line FROM customers`,
     ),
     events: await lines(`SELECT customer_id || '|' || event_id AS line FROM events`),
-    billing: await lines(`SELECT concat_ws('|', customer_id, ${ms('occurred_at')}, event_id, type) AS line FROM billing_events`),
+    billing: await lines(
+      `SELECT concat_ws('|', customer_id, ${ms('occurred_at')}, event_id, type, coalesce(terms->>'currentPeriodEnd', '')) AS line FROM billing_events`,
+    ),
+    // '-' for a field not sent, 'null' for one sent as null: the difference accountAsOf relies on.
+    accounts: await lines(
+      `SELECT concat_ws('|', customer_id, ${ms('occurred_at')}, event_id,
+         CASE WHEN NOT fields ? 'segment' THEN '-' WHEN fields->'segment' = 'null'::jsonb THEN 'null' ELSE fields->>'segment' END,
+         coalesce(fields->>'employees', ''), coalesce(fields->>'ownerId', '')) AS line FROM account_events`,
+    ),
   }
 }
 

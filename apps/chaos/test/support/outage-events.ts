@@ -101,7 +101,7 @@ export function expectedState(events: readonly ChurnEvent[]): ExpectedState {
         const userKey = `${e.customerId}|${day}|${e.userId}`
         dailyUsers.set(userKey, (dailyUsers.get(userKey) ?? 0) + 1)
       }
-    } else {
+    } else if (e.kind === 'billing') {
       billingEvents += 1
       c.billing_events += 1
       if (e.type === 'subscription_started') c.plan = e.plan ?? null

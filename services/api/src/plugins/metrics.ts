@@ -33,7 +33,7 @@ export const metricsPlugin = fp(
     const ttl = ctx.options.probeCacheMs
     const timeout = ctx.options.probeTimeoutMs
     const kafka = ctx.kafka
-    const lagTopics = [ctx.topics.usage, ctx.topics.billing]
+    const lagTopics = [ctx.topics.usage, ctx.topics.billing, ctx.topics.accounts]
     const readLag = kafka
       ? cached(() => withTimeout(consumerLag(kafka, ctx.pool, ctx.options.featureBuilderGroupId, lagTopics), timeout, 'consumer lag'), ttl)
       : undefined

@@ -42,9 +42,14 @@ const resultSchema = z.object({
 // that intake and the Kafka consumers share one implementation and one set of messages.
 const passThrough = () => (data: unknown) => ({ value: data })
 
-/** POST /v1/events and POST /v1/events/batch: HTTP intake to churn.usage.v1 / churn.billing.v1. */
+/** POST /v1/events and POST /v1/events/batch: HTTP intake to churn.usage.v1 / churn.billing.v1 / churn.accounts.v1. */
 export const eventRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
-  const topicOf = (event: ChurnEvent) => (event.kind === 'usage' ? ctx.topics.usage : ctx.topics.billing)
+  const topicByKind: Record<ChurnEvent['kind'], string> = {
+    usage: ctx.topics.usage,
+    billing: ctx.topics.billing,
+    account: ctx.topics.accounts,
+  }
+  const topicOf = (event: ChurnEvent) => topicByKind[event.kind]
   const publishOptions = { timeoutMs: ctx.options.publishTimeoutMs, log: ctx.log }
 
   async function publish(events: ReadonlyArray<{ event: ChurnEvent; bytes: Buffer }>): Promise<void> {
@@ -65,8 +70,8 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
       validatorCompiler: passThrough,
       schema: {
         tags: ['events'],
-        summary: 'Publish one usage or billing event',
-        description: `Validated against the event contract (the same rules and messages as the Kafka consumers; at most ${MAX_EVENT_BYTES} bytes), then published to churn.usage.v1 or churn.billing.v1 keyed by customerId. 202 means Kafka acknowledged it. A repeated eventId is a duplicate and changes nothing, so retries are safe. Scope: events:write.`,
+        summary: 'Publish one usage, billing or account event',
+        description: `Validated against the event contract (the same rules and messages as the Kafka consumers; at most ${MAX_EVENT_BYTES} bytes), then published to churn.usage.v1, churn.billing.v1 or churn.accounts.v1 (by kind) keyed by customerId. 202 means Kafka acknowledged it. A repeated eventId is a duplicate and changes nothing, so retries are safe. Scope: events:write.`,
         security: securityRequirement,
         body: churnEventSchema,
         response: { 202: acceptedSchema, ...problemResponses(400, 401, 403, 413, 415, 429, 503) },

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
-import { TOPICS, TOPIC_SPECS } from '@churnwatch/contract'
+import { EVENT_KINDS, TOPIC_OF_KIND, TOPIC_SPECS, type EventKind } from '@churnwatch/contract'
 import { createPublisher, ensureTopics, fetchEndOffsets, type Kafka, type OutgoingMessage } from '@churnwatch/kafka'
 import { readPartitionOffsets, type Pool } from '@churnwatch/storage'
 import type { Output } from '../output.js'
@@ -18,30 +18,35 @@ const SEND_BATCH = 5_000
 const SHOWN_REJECTIONS = 5
 
 /**
- * Publishes an NDJSON file of contract events to the usage or billing topic by `kind`, keyed by
+ * Publishes an NDJSON file of contract events to the usage, billing or accounts topic by `kind`, keyed by
  * customerId. Lines that are not JSON objects with a known kind are counted and reported (the
  * feature builder dead-letters everything else it finds invalid). With `wait`, returns once the
- * feature builder has committed every message of both topics.
+ * feature builder has committed every message of these topics.
  */
 export async function produce(
   options: ProduceOptions,
   deps: { kafka: Kafka; pool: () => Pool; output: Output },
 ): Promise<{ produced: number; rejected: number }> {
-  const topics = { usage: options.topicPrefix + TOPICS.usage, billing: options.topicPrefix + TOPICS.billing }
+  const topics: Record<EventKind, string> = {
+    usage: options.topicPrefix + TOPIC_OF_KIND.usage,
+    billing: options.topicPrefix + TOPIC_OF_KIND.billing,
+    account: options.topicPrefix + TOPIC_OF_KIND.account,
+  }
   await ensureTopics(deps.kafka, [
     { topic: topics.usage, numPartitions: TOPIC_SPECS.usage.numPartitions },
     { topic: topics.billing, numPartitions: TOPIC_SPECS.billing.numPartitions },
+    { topic: topics.account, numPartitions: TOPIC_SPECS.accounts.numPartitions },
   ])
   const publisher = createPublisher(deps.kafka)
   await publisher.connect()
   const { size } = await stat(options.file)
   const progress = deps.output.progress('producing', size, 'bytes')
-  const pending: Record<'usage' | 'billing', OutgoingMessage[]> = { usage: [], billing: [] }
+  const pending: Record<EventKind, OutgoingMessage[]> = { usage: [], billing: [], account: [] }
   let produced = 0
   let rejected = 0
   let bytes = 0
   let lineNumber = 0
-  const flush = async (kind: 'usage' | 'billing') => {
+  const flush = async (kind: EventKind) => {
     if (pending[kind].length === 0) return
     await publisher.publish(topics[kind], pending[kind])
     produced += pending[kind].length
@@ -65,8 +70,7 @@ export async function produce(
         progress.update(bytes, `${produced} events`)
       }
     }
-    await flush('usage')
-    await flush('billing')
+    for (const kind of EVENT_KINDS) await flush(kind)
     progress.update(size, `${produced} events`)
   } finally {
     progress.stop()
@@ -77,7 +81,7 @@ export async function produce(
   return { produced, rejected }
 }
 
-function route(line: string): { ok: true; kind: 'usage' | 'billing'; customerId: string } | { ok: false; reason: string } {
+function route(line: string): { ok: true; kind: EventKind; customerId: string } | { ok: false; reason: string } {
   let value: unknown
   try {
     value = JSON.parse(line)
@@ -86,15 +90,16 @@ function route(line: string): { ok: true; kind: 'usage' | 'billing'; customerId:
   }
   if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not a JSON object' }
   const { kind, customerId } = value as { kind?: unknown; customerId?: unknown }
-  if (kind !== 'usage' && kind !== 'billing') return { ok: false, reason: 'kind: must be "usage" or "billing"' }
+  const known = EVENT_KINDS.find((k) => k === kind)
+  if (known === undefined) return { ok: false, reason: `kind: must be one of: ${EVENT_KINDS.join(', ')}` }
   if (typeof customerId !== 'string' || customerId === '') return { ok: false, reason: 'customerId: is required' }
   // The message is sent as written; the feature builder validates every other field.
-  return { ok: true, kind, customerId }
+  return { ok: true, kind: known, customerId }
 }
 
 async function waitForFeatureBuilder(
   options: ProduceOptions,
-  topics: Record<'usage' | 'billing', string>,
+  topics: Record<EventKind, string>,
   deps: { kafka: Kafka; pool: () => Pool; output: Output },
 ): Promise<void> {
   const targets = await Promise.all(Object.values(topics).map(async (topic) => ({ topic, end: await fetchEndOffsets(deps.kafka, topic) })))

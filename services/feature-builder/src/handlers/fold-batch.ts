@@ -49,6 +49,7 @@ export function createFoldBatchHandler(deps: FoldBatchDeps): (batch: PartitionBa
     deps.counters.duplicates.inc(pending - result.fresh.length)
     if (result.usage > 0) deps.counters.folded.inc({ kind: 'usage' }, result.usage)
     if (result.billing > 0) deps.counters.folded.inc({ kind: 'billing' }, result.billing)
+    if (result.accounts > 0) deps.counters.folded.inc({ kind: 'account' }, result.accounts)
     // All of a batch's customers share one partition of the output topic (co-partitioning), and
     // the broker takes at most 1 MiB per partition and request: a large batch is announced in chunks.
     for (const chunk of chunkBySize(announce(result.customers, batch, now()))) {
