@@ -14,10 +14,10 @@ export interface OutgoingMessage {
 
 export interface Publisher {
   connect: () => Promise<void>
-  /** Resolves once the broker has the messages; waits out a broker outage (rejects only on bad input or disconnect). */
   /**
-   * Sends in requests of at most `maxRequestBytes` (in order, one after the other), so a caller can
-   * hand over a batch of any size; resolves once the broker has them all.
+   * Resolves once the broker has every message; waits out a broker outage (rejects only on bad
+   * input or disconnect). A batch of any size goes in requests of at most `maxRequestBytes`, in
+   * order, one after the other.
    */
   publish: (topic: string, messages: readonly OutgoingMessage[]) => Promise<void>
   disconnect: () => Promise<void>
