@@ -103,12 +103,11 @@ async function main() {
   ensureBuilt()
   const infra = locateInfra()
   const { default: pg } = await import('pg')
-  const { Kafka, logLevel } = await import('kafkajs')
   const { ensureFeatureBuilderTopics, featureBuilderTopics } = await import('@churnwatch/feature-builder')
+  const { countTopicMessages, createKafka, deleteTopicsWithPrefix } = await import('@churnwatch/kafka')
+  const { createLogger } = await import('@churnwatch/observability')
   const { createPool, migrate } = await import('@churnwatch/storage')
-  const kafka = new Kafka({ clientId: 'bench-ingest', brokers: infra.brokers, logLevel: logLevel.WARN })
-  const admin = kafka.admin()
-  await admin.connect()
+  const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-ingest', log: createLogger({ service: 'bench-ingest', level: 'warn' }) })
   const adminDb = new pg.Client({ connectionString: infra.databaseUrl })
   await adminDb.connect()
   const { rows: versionRows } = await adminDb.query('SHOW server_version')
@@ -130,8 +129,8 @@ async function main() {
     for (const database of created.databases.splice(0)) {
       await adminDb.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((err) => say(`drop ${database} failed: ${err.message}`))
     }
-    const topics = created.topics.splice(0)
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch((err) => say(`deleting topics failed: ${err.message}`))
+    // Every topic this bench created starts with its stamp.
+    if (created.topics.splice(0).length > 0) await deleteTopicsWithPrefix(kafka, `bench-ingest-${stamp}-`).catch((err) => say(`deleting topics failed: ${err.message}`))
   }
   // On Ctrl-C the running phase is stopped; the finally block below then drops what was created.
   for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -181,7 +180,7 @@ async function main() {
         ],
       )
       const check = await verify(pool, produced)
-      const announced = (await admin.fetchTopicOffsets(topics.featuresChanged)).reduce((sum, p) => sum + Number(p.high), 0)
+      const announced = await countTopicMessages(kafka, topics.featuresChanged)
       await pool.end()
       const run = {
         kind: step.kind,
@@ -229,7 +228,6 @@ async function main() {
     }
   } finally {
     await cleanup()
-    await admin.disconnect()
     await adminDb.end()
   }
   if (interrupted) process.exit(130)

@@ -9,7 +9,7 @@
 import { createServer } from 'node:http'
 import { createFeatureBuilder } from '@churnwatch/feature-builder'
 import { backfillLines } from '@churnwatch/ingest'
-import { createKafka, createPublisher } from '@churnwatch/kafka'
+import { createKafka, createPublisher, deleteTopicsWithPrefix } from '@churnwatch/kafka'
 import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
 import { createScorer } from '@churnwatch/scorer'
 import { simulateBusiness } from '@churnwatch/simulator'
@@ -109,7 +109,9 @@ async function measure(run) {
     await waitUntil(() => builder.isReady() && scorer.isReady(), 60_000)
     const stages = new Map()
     if (process.env.BENCH_DEBUG) {
-      const probe = kafka.consumer({ groupId: `${prefix}probe` })
+      // A debugging aid only: a plain kafkajs consumer (the root's devDependency, like the ingest bench's baseline).
+      const { Kafka, logLevel } = await import('kafkajs')
+      const probe = new Kafka({ clientId: `${prefix}probe`, brokers: kafka.brokers, logLevel: logLevel.ERROR }).consumer({ groupId: `${prefix}probe` })
       await probe.connect()
       await probe.subscribe({ topics: [`${prefix}churn.features-changed.v1`, `${prefix}churn.alerts.v1`], fromBeginning: true })
       await probe.run({ eachMessage: async ({ topic, message }) => {
@@ -166,11 +168,7 @@ async function measure(run) {
     await new Promise((resolve) => receiver.close(resolve))
     await pool.end()
     await db.drop()
-    const admin = kafka.admin()
-    await admin.connect()
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix))
-    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined)
-    await admin.disconnect()
+    await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined)
   }
 }
 

@@ -83,7 +83,7 @@ async function parent() {
   if (kafkaBrokers.length === 0) throw new Error('no Kafka: run `npm run infra:up` or set KAFKA_BROKERS')
 
   const { backfillLines } = await import('@churnwatch/ingest')
-  const { createKafka, createPublisher } = await import('@churnwatch/kafka')
+  const { createKafka, createPublisher, deleteTopicsWithPrefix, fetchEndOffsetsOfTopics } = await import('@churnwatch/kafka')
   const { createLogger } = await import('@churnwatch/observability')
   const { simulateBusiness } = await import('@churnwatch/simulator')
   const { createApiKey, createPool, migrate, readPartitionOffsets } = await import('@churnwatch/storage')
@@ -148,18 +148,14 @@ async function parent() {
     const publisher = createPublisher(kafka)
     await publisher.connect()
     cleanups.push(() => publisher.disconnect())
-    const admin = kafka.admin()
-    await admin.connect()
-    cleanups.push(() => admin.disconnect())
 
     async function lag() {
       let total = 0n
-      for (const topic of [usageTopic, billingTopic]) {
-        const ends = await admin.fetchTopicOffsets(topic).catch(() => [])
+      const ends = await fetchEndOffsetsOfTopics(kafka, [usageTopic, billingTopic]).catch(() => new Map())
+      for (const [topic, partitions] of ends) {
         const positions = await readPartitionOffsets(pool, FEATURE_BUILDER_GROUP, topic)
-        for (const p of ends) {
-          const end = BigInt(p.high)
-          const position = positions.get(p.partition) ?? 0n
+        for (const [partition, end] of partitions) {
+          const position = positions.get(partition) ?? 0n
           if (end > position) total += end - position
         }
       }
@@ -285,11 +281,7 @@ async function parent() {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)
     await pool.end().catch(() => undefined)
     await db.drop().catch(() => undefined)
-    const admin = kafka.admin()
-    await admin.connect()
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix))
-    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined)
-    await admin.disconnect()
+    await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined)
   }
   process.exit(0)
 }

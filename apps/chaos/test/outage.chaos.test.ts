@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { ChurnEvent } from '@churnwatch/contract'
 import { ensureFeatureBuilderTopics, featureBuilderTopics } from '@churnwatch/feature-builder'
 import { backfillLines } from '@churnwatch/ingest'
-import { createKafka, createPublisher, fetchEndOffsets, type Kafka, type Publisher } from '@churnwatch/kafka'
+import { createKafka, createPublisher, fetchEndOffsets, type KafkaClient, type Publisher } from '@churnwatch/kafka'
 import { createLogger } from '@churnwatch/observability'
 import { simulateBusiness } from '@churnwatch/simulator'
 import { activateModel, createPool, digestFeatureState, getActiveModel, insertModel, migrate, type Pool } from '@churnwatch/storage'
@@ -30,7 +30,7 @@ describe('outages: the broker, then the database, down for 20 s mid-stream', { t
   const timings: Record<string, number> = {}
   let infra: PrivateInfra | undefined
   let pool: Pool
-  let kafka: Kafka
+  let kafka: KafkaClient
   let publisher: Publisher
   let builder: ServiceProcess
   let scorer: ServiceProcess

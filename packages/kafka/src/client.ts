@@ -1,7 +1,15 @@
 import type { Logger } from '@churnwatch/observability'
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs'
+import { bindKafkajs } from './handles.js'
 
-export type { Kafka }
+/**
+ * A Kafka cluster as this package's functions take it (publisher, runner, topics, probes): made by
+ * createKafka, opaque to callers, so that no caller depends on the client library behind it.
+ */
+export interface KafkaClient {
+  readonly clientId: string
+  readonly brokers: readonly string[]
+}
 
 export interface KafkaClientOptions {
   brokers: string[]
@@ -20,12 +28,12 @@ const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 }
 
 /**
- * Creates a kafkajs client whose own logs go to a pino child (`component: kafkajs`).
- * This file and the runner are the only places that know kafkajs, so another client can replace it.
+ * Creates a client (kafkajs underneath) whose own logs go to a pino child (`component: kafkajs`).
+ * Only this package knows kafkajs, so another client library can replace it here alone.
  */
-export function createKafka(options: KafkaClientOptions): Kafka {
+export function createKafka(options: KafkaClientOptions): KafkaClient {
   const kafkaLog = options.log.child({ component: 'kafkajs' })
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
@@ -44,4 +52,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         kafkaLog[pinoLevel === 'error' && extra.retryCount !== undefined ? 'warn' : pinoLevel]({ namespace, ...extra }, message)
       },
   })
+  const client: KafkaClient = Object.freeze({ clientId: options.clientId, brokers: Object.freeze([...options.brokers]) })
+  bindKafkajs(client, kafka)
+  return client
 }

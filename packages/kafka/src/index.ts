@@ -1,5 +1,15 @@
-export { createKafka, type Kafka, type KafkaClientOptions } from './client.js'
-export { ensureTopics, fetchEndOffsets, type TopicSpec } from './topics.js'
+export { createKafka, type KafkaClient, type KafkaClientOptions } from './client.js'
+export {
+  countBrokers,
+  countTopicMessages,
+  deleteTopicsWithPrefix,
+  ensureTopics,
+  fetchCommittedOffsets,
+  fetchEndOffsets,
+  fetchEndOffsetsOfTopics,
+  fetchPartitionCounts,
+  type TopicSpec,
+} from './admin.js'
 export { createPublisher, isRetriableKafkaError, type Publisher, type PublisherOptions, type OutgoingMessage } from './publisher.js'
 export {
   createBatchRunner,

@@ -1,5 +1,8 @@
 import type { Logger } from '@churnwatch/observability'
-import { CompressionTypes, Partitioners, type Kafka, type Producer, type ProducerRecord } from 'kafkajs'
+import { CompressionTypes, Partitioners, type Message, type Producer, type ProducerRecord } from 'kafkajs'
+import { splitByBytes } from './batches.js'
+import type { KafkaClient } from './client.js'
+import { kafkajsOf } from './handles.js'
 
 export interface OutgoingMessage {
   /** Partition key: the customerId for churnwatch topics; null only for keyless dead letters. */
@@ -11,7 +14,11 @@ export interface OutgoingMessage {
 
 export interface Publisher {
   connect: () => Promise<void>
-  /** Resolves once the broker has the messages; waits out a broker outage (rejects only on bad input or disconnect). */
+  /**
+   * Resolves once the broker has every message; waits out a broker outage (rejects only on bad
+   * input or disconnect). A batch of any size goes in requests of at most `maxRequestBytes`, in
+   * order, one after the other.
+   */
   publish: (topic: string, messages: readonly OutgoingMessage[]) => Promise<void>
   disconnect: () => Promise<void>
 }
@@ -21,12 +28,36 @@ export interface PublisherOptions {
   log?: Logger
   /** Longest pause between two attempts while the broker is away (default 5 s). */
   maxBackoffMs?: number
+  /**
+   * Bytes of keys, values and headers per send (default 512 KiB). Well under the broker's default
+   * message.max.bytes (1 MiB), which bounds what one partition takes from one request.
+   */
+  maxRequestBytes?: number
+}
+
+// A record's bytes besides its key, value and headers: length, attributes, timestamp and offset
+// deltas and the key/value/header lengths, as varints (at most ~40 bytes), rounded up.
+const RECORD_OVERHEAD_BYTES = 64
+const HEADER_OVERHEAD_BYTES = 10
+
+function recordBytes(message: Message): number {
+  let bytes = RECORD_OVERHEAD_BYTES + byteLength(message.key) + byteLength(message.value)
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + (Array.isArray(value) ? value.reduce((sum: number, v) => sum + byteLength(v), 0) : byteLength(value))
+  }
+  return bytes
+}
+
+function byteLength(value: Buffer | string | null | undefined): number {
+  if (value === null || value === undefined) return 0
+  return Buffer.isBuffer(value) ? value.length : Buffer.byteLength(value)
 }
 
 /** Creates an idempotent producer (no duplicates from its own retries) that publishes JSON keyed messages. */
-export function createPublisher(kafka: Kafka, options: PublisherOptions = {}): Publisher {
+export function createPublisher(client: KafkaClient, options: PublisherOptions = {}): Publisher {
   const maxBackoffMs = options.maxBackoffMs ?? 5_000
-  const producer: Producer = kafka.producer({
+  const maxRequestBytes = options.maxRequestBytes ?? 512 * 1024
+  const producer: Producer = kafkajsOf(client).producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
@@ -73,17 +104,15 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions = {}): P
       await producer.disconnect()
     },
     publish: async (topic, messages) => {
-      if (messages.length === 0) return
-      await send({
-        topic,
-        acks: -1,
-        compression: CompressionTypes.None,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
-          headers: m.headers,
-        })),
-      })
+      const records: Message[] = messages.map((m) => ({
+        key: m.key,
+        value: Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
+        headers: m.headers,
+      }))
+      // Sequential: the idempotent producer keeps each partition's order across the requests.
+      for (const run of splitByBytes(records, recordBytes, maxRequestBytes)) {
+        await send({ topic, acks: -1, compression: CompressionTypes.None, messages: run })
+      }
     },
   }
 }

@@ -1,6 +1,8 @@
 import type { DeadLetterEvent, ValidationIssue } from '@churnwatch/contract'
 import { Counter, Gauge, Histogram, type Logger, type Registry } from '@churnwatch/observability'
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
+import type { Consumer, EachBatchPayload } from 'kafkajs'
+import type { KafkaClient } from './client.js'
+import { kafkajsOf } from './handles.js'
 import type { Publisher } from './publisher.js'
 
 /** One message as read from Kafka, before validation. */
@@ -25,7 +27,7 @@ export interface PartitionBatch<T> {
 }
 
 export interface BatchRunnerOptions<T> {
-  kafka: Kafka
+  kafka: KafkaClient
   groupId: string
   topics: string[]
   deadLetterTopic: string
@@ -69,7 +71,7 @@ export interface BatchRunner {
 export function createBatchRunner<T>(options: BatchRunnerOptions<T>): BatchRunner {
   const log = options.log.child({ component: 'kafka-runner', groupId: options.groupId })
   const metrics = createRunnerMetrics(options.registry)
-  const consumer: Consumer = options.kafka.consumer({
+  const consumer: Consumer = kafkajsOf(options.kafka).consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
@@ -129,15 +131,13 @@ export function createBatchRunner<T>(options: BatchRunnerOptions<T>): BatchRunne
       else deadLetters.push(toDeadLetter({ topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value }, parsed.issues))
     }
     // Dead letters are published before the batch commits: a crash in between repeats them
-    // (same eventId, so readers can deduplicate) rather than losing them.
+    // (same eventId, so readers can deduplicate) rather than losing them. The publisher splits a
+    // large batch of them into requests the broker takes.
     if (deadLetters.length > 0) {
-      // In chunks: a batch of bad messages can exceed what the broker takes in one request.
-      for (const chunk of chunkDeadLetters(deadLetters)) {
-        await options.publisher.publish(
-          options.deadLetterTopic,
-          chunk.map((d) => ({ key: d.key, value: d })),
-        )
-      }
+      await options.publisher.publish(
+        options.deadLetterTopic,
+        deadLetters.map((d) => ({ key: d.key, value: d })),
+      )
       metrics.messages.inc({ topic, result: 'dead_lettered' }, deadLetters.length)
       for (const d of deadLetters) log.warn({ topic, partition, offset: d.offset, issues: d.error.issues }, 'event dead-lettered')
     }
@@ -174,28 +174,6 @@ export function createBatchRunner<T>(options: BatchRunnerOptions<T>): BatchRunne
     },
     isHealthy: () => healthy && Date.now() - lastAnswerAt < staleAfterMs,
   }
-}
-
-// Dead letters carry the original bytes as base64; 1 MiB per request stays under the dead-letter
-// topic's max.message.bytes (2 MiB) whatever the partitioner does with them.
-const DEAD_LETTER_CHUNK_BYTES = 1_048_576
-
-function chunkDeadLetters(deadLetters: DeadLetterEvent[]): DeadLetterEvent[][] {
-  const chunks: DeadLetterEvent[][] = []
-  let chunk: DeadLetterEvent[] = []
-  let bytes = 0
-  for (const d of deadLetters) {
-    const size = 1_024 + (d.originalBase64?.length ?? 0) + d.error.message.length
-    if (bytes + size > DEAD_LETTER_CHUNK_BYTES && chunk.length > 0) {
-      chunks.push(chunk)
-      chunk = []
-      bytes = 0
-    }
-    chunk.push(d)
-    bytes += size
-  }
-  if (chunk.length > 0) chunks.push(chunk)
-  return chunks
 }
 
 function toDeadLetter(message: RawMessage, issues: ValidationIssue[]): DeadLetterEvent {

@@ -1,6 +1,6 @@
 export { uniqueName } from './names.js'
 export { waitFor, type WaitForOptions } from './wait-for.js'
 export { createTestDatabase, type TestDatabase } from './database.js'
-export { testKafka, createTestTopics, collectMessages, produceMessages, type CollectedMessage } from './kafka.js'
+export { createTestTopics, collectMessages, produceMessages, type CollectedMessage } from './kafka.js'
 export { buildUsageEvent, buildBillingEvent } from './builders.js'
 export { locateInfra, HOW_TO_START_INFRA, type InfraEndpoints } from './locate.js'

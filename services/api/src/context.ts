@@ -1,5 +1,5 @@
 import { TOPICS } from '@churnwatch/contract'
-import type { Kafka, Publisher } from '@churnwatch/kafka'
+import type { KafkaClient, Publisher } from '@churnwatch/kafka'
 import type { Logger, Registry } from '@churnwatch/observability'
 import type { Pool, ScoreChangeFeed } from '@churnwatch/storage'
 import type { DestinationGuard } from '@churnwatch/webhooks'
@@ -68,7 +68,7 @@ export interface ApiDeps {
   /** Connected by the caller; used for event intake and alert status events. */
   publisher: Publisher
   /** For readiness, consumer lag and dead-letter counts; those report "skipped" without it. */
-  kafka?: Kafka
+  kafka?: KafkaClient
   log: Logger
   registry: Registry
   topics?: ApiTopics
@@ -82,7 +82,7 @@ export interface ApiDeps {
 export interface ApiContext {
   pool: Pool
   publisher: Publisher
-  kafka: Kafka | undefined
+  kafka: KafkaClient | undefined
   log: Logger
   registry: Registry
   topics: ApiTopics

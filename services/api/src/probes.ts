@@ -1,8 +1,9 @@
-import type { Kafka } from '@churnwatch/kafka'
+import { fetchEndOffsetsOfTopics, type KafkaClient } from '@churnwatch/kafka'
 import { readPartitionOffsets, type Pool } from '@churnwatch/storage'
 
-// Operational probes shared by /readyz and /metrics. Each is bounded by a timeout and its result is
-// reused for a few seconds, so frequent probes and scrapes do not multiply load on Kafka or PostgreSQL.
+// Operational probes shared by /readyz and /metrics (the Kafka ones come from @churnwatch/kafka). Each
+// is bounded by a timeout and its result is reused for a few seconds, so frequent probes and scrapes
+// do not multiply load on Kafka or PostgreSQL.
 
 /** Rejects with a clear message when `work` takes longer than `ms` (the work itself keeps running). */
 export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -43,33 +44,13 @@ export interface PartitionLag {
 }
 
 /**
- * High watermarks of the topics that exist (one admin connection). A topic not created yet has
- * had nothing written to it, so it is left out rather than retried until a timeout.
- */
-async function endOffsets(kafka: Kafka, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const existing = new Set(await admin.listTopics())
-    const result = new Map<string, Map<number, bigint>>()
-    for (const topic of topics) {
-      if (!existing.has(topic)) continue
-      const offsets = await admin.fetchTopicOffsets(topic)
-      result.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])))
-    }
-    return result
-  } finally {
-    await admin.disconnect()
-  }
-}
-
-/**
  * The feature builder's lag per partition. Its positions live in PostgreSQL (consumer_offsets,
  * written in the same transaction as the state they produced), so that is what is compared with
  * the brokers' high watermarks; a partition with no stored position counts in full.
  */
-export async function consumerLag(kafka: Kafka, pool: Pool, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
-  const ends = await endOffsets(kafka, topics)
+export async function consumerLag(kafka: KafkaClient, pool: Pool, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+  // A topic not created yet has had nothing written to it, so it is left out.
+  const ends = await fetchEndOffsetsOfTopics(kafka, topics)
   const lags: PartitionLag[] = []
   for (const [topic, partitions] of ends) {
     const positions = await readPartitionOffsets(pool, groupId, topic)
@@ -79,22 +60,4 @@ export async function consumerLag(kafka: Kafka, pool: Pool, groupId: string, top
     }
   }
   return lags
-}
-
-/** Messages ever written to a topic (sum of high watermarks; 0 before it exists): the dead-letter count. */
-export async function topicMessageCount(kafka: Kafka, topic: string): Promise<number> {
-  let total = 0n
-  for (const end of (await endOffsets(kafka, [topic])).get(topic)?.values() ?? []) total += end
-  return Number(total)
-}
-
-/** Connects an admin client and asks the cluster who its brokers are. */
-export async function pingKafka(kafka: Kafka): Promise<number> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    return (await admin.describeCluster()).brokers.length
-  } finally {
-    await admin.disconnect()
-  }
 }

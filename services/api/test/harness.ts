@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { TOPIC_SPECS, type RiskBand } from '@churnwatch/contract'
-import { createKafka, createPublisher, ensureTopics, type Kafka, type Publisher } from '@churnwatch/kafka'
+import { createKafka, createPublisher, ensureTopics, type KafkaClient, type Publisher } from '@churnwatch/kafka'
 import { createLogger, createMetricsRegistry, type Registry } from '@churnwatch/observability'
 import {
   createApiKey,
@@ -25,7 +25,7 @@ export const PROBE_TIMEOUT_MS = 20_000
 export interface TestApi {
   app: ApiApp
   db: TestDatabase
-  kafka: Kafka
+  kafka: KafkaClient
   publisher: Publisher
   topics: ApiTopics
   registry: Registry

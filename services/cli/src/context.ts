@@ -1,5 +1,5 @@
 import { loadConfig } from '@churnwatch/config'
-import { createKafka, type Kafka } from '@churnwatch/kafka'
+import { createKafka, type KafkaClient } from '@churnwatch/kafka'
 import { createLogger, type Logger } from '@churnwatch/observability'
 import { createPool, migrate, type Pool } from '@churnwatch/storage'
 import {
@@ -23,7 +23,7 @@ export interface CliContext {
   pool: () => Pool
   /** The pool after applying migrations (commands that write or read state). */
   db: () => Promise<Pool>
-  kafka: () => Kafka
+  kafka: () => KafkaClient
   close: () => Promise<void>
 }
 
@@ -34,7 +34,7 @@ export function createCliContext(env: Record<string, string | undefined>, output
   let log: Logger | undefined
   let pool: Pool | undefined
   let migrated: Promise<Pool> | undefined
-  let kafka: Kafka | undefined
+  let kafka: KafkaClient | undefined
   const getKafkaConfig = () => (kafkaConfig ??= loadConfig(cliKafkaConfigSchema, env))
   const getLog = () =>
     (log ??= createLogger({ service: 'cli', level: (logConfig ??= loadConfig(cliLogConfigSchema, env)).LOG_LEVEL, destination: process.stderr }))

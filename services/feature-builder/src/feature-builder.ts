@@ -1,12 +1,12 @@
 import { parseEvent, TOPICS, TOPIC_SPECS, type ChurnEvent, type EventKind } from '@churnwatch/contract'
-import { createBatchRunner, createPublisher, ensureTopics, type Kafka } from '@churnwatch/kafka'
+import { createBatchRunner, createPublisher, ensureTopics, type KafkaClient } from '@churnwatch/kafka'
 import { Counter, type Logger, type Registry } from '@churnwatch/observability'
 import { readPartitionOffsets, type Pool } from '@churnwatch/storage'
 import { createFoldBatchHandler } from './handlers/fold-batch.js'
 
 export interface FeatureBuilderDeps {
   pool: Pool
-  kafka: Kafka
+  kafka: KafkaClient
   log: Logger
   registry: Registry
   groupId: string
@@ -107,7 +107,7 @@ export function featureBuilderTopics(prefix: string): FeatureBuilder['topics'] {
 }
 
 /** Creates the feature builder's topics where missing (broker auto-creation is off). */
-export function ensureFeatureBuilderTopics(kafka: Kafka, topics: FeatureBuilder['topics']): Promise<string[]> {
+export function ensureFeatureBuilderTopics(kafka: KafkaClient, topics: FeatureBuilder['topics']): Promise<string[]> {
   return ensureTopics(kafka, [
     { topic: topics.usage, numPartitions: TOPIC_SPECS.usage.numPartitions },
     { topic: topics.billing, numPartitions: TOPIC_SPECS.billing.numPartitions },

@@ -1,5 +1,5 @@
 import { parseFeaturesChanged, TOPICS, TOPIC_SPECS, type FeaturesChangedEvent } from '@churnwatch/contract'
-import { createBatchRunner, createPublisher, ensureTopics, type Kafka } from '@churnwatch/kafka'
+import { createBatchRunner, createPublisher, ensureTopics, type KafkaClient } from '@churnwatch/kafka'
 import { Counter, type Logger, type Registry } from '@churnwatch/observability'
 import { isUnscorableModel, loadActiveScorer, UnsupportedFeaturesError, type ActiveScorer } from '@churnwatch/scoring'
 import { createOutboxRelay, getActiveModel, listCustomerIds, storedEventRange, type Pool } from '@churnwatch/storage'
@@ -7,7 +7,7 @@ import { createScoreCustomers, type ScoreOutcome } from './handlers/score-custom
 
 export interface ScorerDeps {
   pool: Pool
-  kafka: Kafka
+  kafka: KafkaClient
   log: Logger
   registry: Registry
   groupId: string

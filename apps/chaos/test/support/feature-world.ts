@@ -1,6 +1,6 @@
 import type { ChurnEvent } from '@churnwatch/contract'
 import { ensureFeatureBuilderTopics, featureBuilderTopics, type FeatureBuilder } from '@churnwatch/feature-builder'
-import { createKafka, fetchEndOffsets, type Kafka } from '@churnwatch/kafka'
+import { createKafka, fetchEndOffsets, type KafkaClient } from '@churnwatch/kafka'
 import { createLogger } from '@churnwatch/observability'
 import { migrate } from '@churnwatch/storage'
 import { createTestDatabase, produceMessages, uniqueName, waitFor, type TestDatabase } from '@churnwatch/testkit'
@@ -11,7 +11,7 @@ import { FEATURE_BUILDER_MAIN, startService, type ServiceProcess } from './proce
 /** A fresh database, topic prefix and consumer group for feature-builder processes. */
 export interface FeatureWorld {
   db: TestDatabase
-  kafka: Kafka
+  kafka: KafkaClient
   prefix: string
   groupId: string
   topics: FeatureBuilder['topics']

@@ -1,5 +1,5 @@
 import { TOPICS, TOPIC_SPECS, type FeaturesChangedEvent } from '@churnwatch/contract'
-import { ensureTopics, fetchEndOffsets, type Kafka } from '@churnwatch/kafka'
+import { ensureTopics, fetchCommittedOffsets, fetchEndOffsets, type KafkaClient } from '@churnwatch/kafka'
 import { produceMessages, uniqueName, waitFor } from '@churnwatch/testkit'
 import { inject } from 'vitest'
 import type { ClonedDatabase } from './database.js'
@@ -20,7 +20,7 @@ export interface ScorerWorld {
   close: () => Promise<void>
 }
 
-export async function createScorerWorld(kafka: Kafka, db: ClonedDatabase, name: string): Promise<ScorerWorld> {
+export async function createScorerWorld(kafka: KafkaClient, db: ClonedDatabase, name: string): Promise<ScorerWorld> {
   const prefix = `${uniqueName(name)}.`
   const groupId = uniqueName(`${name}_group`)
   const featuresChanged = prefix + TOPICS.featuresChanged
@@ -72,20 +72,13 @@ export async function createScorerWorld(kafka: Kafka, db: ClonedDatabase, name: 
     },
     async waitForConsumed(timeoutMs) {
       const ends = await fetchEndOffsets(kafka, featuresChanged)
-      const admin = kafka.admin()
-      await admin.connect()
-      try {
-        await waitFor(
-          async () => {
-            const [committed] = await admin.fetchOffsets({ groupId, topics: [featuresChanged] })
-            const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]))
-            return [...ends].every(([partition, end]) => end === 0n || (at.get(partition) ?? -1n) >= end)
-          },
-          { timeoutMs, intervalMs: 250, description: `group ${groupId} at the end of ${featuresChanged}` },
-        )
-      } finally {
-        await admin.disconnect()
-      }
+      await waitFor(
+        async () => {
+          const at = await fetchCommittedOffsets(kafka, groupId, featuresChanged)
+          return [...ends].every(([partition, end]) => end === 0n || (at.get(partition) ?? -1n) >= end)
+        },
+        { timeoutMs, intervalMs: 250, description: `group ${groupId} at the end of ${featuresChanged}` },
+      )
     },
     async close() {
       for (const service of started) await service.killHard()

@@ -1,10 +1,11 @@
 import { RISK_BANDS } from '@churnwatch/contract'
+import { countTopicMessages } from '@churnwatch/kafka'
 import { Counter, Gauge, Histogram } from '@churnwatch/observability'
 import { countScoresByBand, webhookHealth } from '@churnwatch/storage'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ApiContext } from '../context.js'
-import { cached, consumerLag, topicMessageCount, withTimeout, type PartitionLag } from '../probes.js'
+import { cached, consumerLag, withTimeout, type PartitionLag } from '../probes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,7 +38,7 @@ export const metricsPlugin = fp(
     const readLag = kafka
       ? cached(() => withTimeout(consumerLag(kafka, ctx.pool, ctx.options.featureBuilderGroupId, lagTopics), timeout, 'consumer lag'), ttl)
       : undefined
-    const readDeadLetters = kafka ? cached(() => withTimeout(topicMessageCount(kafka, ctx.topics.deadLetter), timeout, 'dead-letter topic'), ttl) : undefined
+    const readDeadLetters = kafka ? cached(() => withTimeout(countTopicMessages(kafka, ctx.topics.deadLetter), timeout, 'dead-letter topic'), ttl) : undefined
     const readScores = cached(() => countScoresByBand(ctx.pool), ttl)
     const readWebhooks = cached(() => webhookHealth(ctx.pool), ttl)
     // A figure that cannot be read keeps its last value; the scrape itself still succeeds.

@@ -1,7 +1,8 @@
+import { countBrokers } from '@churnwatch/kafka'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ApiContext } from '../context.js'
-import { cached, pingKafka, withTimeout } from '../probes.js'
+import { cached, withTimeout } from '../probes.js'
 
 const checkSchema = z.object({
   status: z.enum(['ok', 'failing', 'skipped']),
@@ -37,7 +38,7 @@ async function timed(work: () => Promise<unknown>, timeoutMs: number, what: stri
 export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const timeoutMs = ctx.options.probeTimeoutMs
   const kafka = ctx.kafka
-  const kafkaCheck = kafka ? cached(() => timed(() => pingKafka(kafka), timeoutMs, 'Kafka'), ctx.options.probeCacheMs) : undefined
+  const kafkaCheck = kafka ? cached(() => timed(() => countBrokers(kafka), timeoutMs, 'Kafka'), ctx.options.probeCacheMs) : undefined
 
   app.get(
     '/healthz',

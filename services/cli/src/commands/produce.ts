@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { EVENT_KINDS, TOPIC_OF_KIND, TOPIC_SPECS, type EventKind } from '@churnwatch/contract'
-import { createPublisher, ensureTopics, fetchEndOffsets, type Kafka, type OutgoingMessage } from '@churnwatch/kafka'
+import { createPublisher, ensureTopics, fetchEndOffsets, type KafkaClient, type OutgoingMessage } from '@churnwatch/kafka'
 import { readPartitionOffsets, type Pool } from '@churnwatch/storage'
 import type { Output } from '../output.js'
 
@@ -25,7 +25,7 @@ const SHOWN_REJECTIONS = 5
  */
 export async function produce(
   options: ProduceOptions,
-  deps: { kafka: Kafka; pool: () => Pool; output: Output },
+  deps: { kafka: KafkaClient; pool: () => Pool; output: Output },
 ): Promise<{ produced: number; rejected: number }> {
   const topics: Record<EventKind, string> = {
     usage: options.topicPrefix + TOPIC_OF_KIND.usage,
@@ -100,7 +100,7 @@ function route(line: string): { ok: true; kind: EventKind; customerId: string } 
 async function waitForFeatureBuilder(
   options: ProduceOptions,
   topics: Record<EventKind, string>,
-  deps: { kafka: Kafka; pool: () => Pool; output: Output },
+  deps: { kafka: KafkaClient; pool: () => Pool; output: Output },
 ): Promise<void> {
   const targets = await Promise.all(Object.values(topics).map(async (topic) => ({ topic, end: await fetchEndOffsets(deps.kafka, topic) })))
   const total = targets.reduce((sum, t) => sum + [...t.end.values()].reduce((a, b) => a + Number(b), 0), 0)

@@ -5,12 +5,6 @@ import type { PartitionBatch, Publisher } from '@churnwatch/kafka'
 import type { Counter, Logger } from '@churnwatch/observability'
 import { lockPartitionOffset, savePartitionOffset, withTransaction, type Pool } from '@churnwatch/storage'
 
-// Well under the broker's default message.max.bytes (1 MiB), which bounds one partition's share of a request.
-const ANNOUNCE_CHUNK_BYTES = 512 * 1024
-// An announcement's bytes besides the customerId it carries twice (key and value): eventId, counts,
-// two timestamps, field names and record overhead.
-const ANNOUNCE_FIXED_BYTES = 256
-
 export interface FoldBatchDeps {
   pool: Pool
   publisher: Publisher
@@ -50,11 +44,9 @@ export function createFoldBatchHandler(deps: FoldBatchDeps): (batch: PartitionBa
     if (result.usage > 0) deps.counters.folded.inc({ kind: 'usage' }, result.usage)
     if (result.billing > 0) deps.counters.folded.inc({ kind: 'billing' }, result.billing)
     if (result.accounts > 0) deps.counters.folded.inc({ kind: 'account' }, result.accounts)
-    // All of a batch's customers share one partition of the output topic (co-partitioning), and
-    // the broker takes at most 1 MiB per partition and request: a large batch is announced in chunks.
-    for (const chunk of chunkBySize(announce(result.customers, batch, now()))) {
-      await deps.publisher.publish(deps.featuresChangedTopic, chunk)
-    }
+    // All of a batch's customers share one partition of the output topic (co-partitioning); the
+    // publisher splits a large batch into requests the broker takes.
+    await deps.publisher.publish(deps.featuresChangedTopic, announce(result.customers, batch, now()))
   }
 }
 
@@ -73,22 +65,4 @@ function announce(customers: Map<string, CustomerTouch>, batch: PartitionBatch<C
     messages.push({ key: customerId, value: event })
   }
   return messages
-}
-
-function chunkBySize(messages: Array<{ key: string; value: FeaturesChangedEvent }>): Array<typeof messages> {
-  const chunks: Array<typeof messages> = []
-  let chunk: typeof messages = []
-  let bytes = 0
-  for (const message of messages) {
-    const size = ANNOUNCE_FIXED_BYTES + 2 * Buffer.byteLength(message.key)
-    if (bytes + size > ANNOUNCE_CHUNK_BYTES && chunk.length > 0) {
-      chunks.push(chunk)
-      chunk = []
-      bytes = 0
-    }
-    chunk.push(message)
-    bytes += size
-  }
-  if (chunk.length > 0) chunks.push(chunk)
-  return chunks
 }
