@@ -2,10 +2,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AlertEvent, ChurnEvent, RiskScoreEvent } from '@churnwatch/contract'
 import { backfillLines } from '@churnwatch/ingest'
-import { createKafka } from '@churnwatch/kafka'
+import { createKafka, createPublisher, type Publisher } from '@churnwatch/kafka'
 import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
 import { simulateBusiness } from '@churnwatch/simulator'
-import { createEndpoint, createWebhookStore, migrate } from '@churnwatch/storage'
+import { createEndpoint, createOutboxRelay, createWebhookStore, migrate, type OutboxRelay } from '@churnwatch/storage'
 import { collectMessages, createTestDatabase, produceMessages, uniqueName, waitFor, type TestDatabase } from '@churnwatch/testkit'
 import { selectTensorflowBackend, trainAndRegister } from '@churnwatch/training'
 import { createWebhookDispatcher, generateSecret } from '@churnwatch/webhooks'
@@ -29,6 +29,8 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
   const received: Array<{ headers: IncomingHttpHeaders; body: string }> = []
   let db: TestDatabase
   let scorer: Scorer
+  let publisher: Publisher
+  let outbox: OutboxRelay
   let receiver: Server
   let stopDispatcher: () => Promise<void>
   let stopCollect: () => Promise<void>
@@ -53,9 +55,14 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
     await createEndpoint(db.pool, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, secret, eventKinds: ['risk_high'] })
 
     const kafka = createKafka({ brokers: inject('kafkaBrokers'), clientId: uniqueName('scorer'), log })
+    publisher = createPublisher(kafka, { log })
+    await publisher.connect()
+    outbox = createOutboxRelay(db.pool, (topic, messages) => publisher.publish(topic, messages), (err) => log.warn({ err }, 'outbox relay failed'))
     scorer = createScorer({
       pool: db.pool,
       kafka,
+      publisher,
+      outbox,
       log,
       registry: createMetricsRegistry({ service: 'scorer', defaultMetrics: false }),
       groupId: uniqueName('scorer_group'),
@@ -78,6 +85,8 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
     await stopDispatcher()
     await stopCollect()
     await scorer.stop()
+    await publisher.disconnect()
+    await outbox.idle()
     await new Promise((resolve) => receiver.close(resolve))
     await db.drop()
   })
