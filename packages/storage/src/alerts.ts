@@ -1,20 +1,10 @@
-import type { AlertEvent, AlertKind, AlertStatus, Driver } from '@churnwatch/contract'
+import type { AlertEvent, AlertFields, AlertKind, AlertStatus, Driver } from '@churnwatch/contract'
 import { enqueueKafkaMessages } from './kafka-outbox.js'
 import type { PoolClient, Queryable } from './pool.js'
 import { enqueueWebhookEvents } from './webhook-outbox.js'
 
-/** An alert as stored; `play` is the suggested customer-success action. */
-export interface AlertRow {
-  alertId: string
-  customerId: string
-  kind: AlertKind
-  status: AlertStatus
-  probability: number
-  revenueAtRisk: number
-  drivers: Driver[]
-  play: string
-  createdAt: string
-  updatedAt: string
+/** An alert as stored: the fields its events carry, and how a person handled it. */
+export interface AlertRow extends AlertFields {
   acknowledgedAt: string | null
   resolvedAt: string | null
   resolution: string | null
