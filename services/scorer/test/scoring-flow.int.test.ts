@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AlertEvent, ChurnEvent, RiskScoreEvent } from '@churnwatch/contract'
+import type { AlertEvent, RiskScoreEvent } from '@churnwatch/contract'
 import { backfillLines } from '@churnwatch/ingest'
 import { createKafka, createPublisher, type Publisher } from '@churnwatch/kafka'
 import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
@@ -20,7 +20,7 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
   const asOf = '2026-02-01T00:00:00.000Z'
   const later = new Date(Date.parse(asOf) + 30 * DAY).toISOString()
   // After asOf every customer goes silent: usage stops, billing (invoices, cancellations) goes on.
-  const events = ([...simulation.events()] as ChurnEvent[]).filter(
+  const events = [...simulation.events()].filter(
     (e) => Date.parse(e.occurredAt) <= Date.parse(e.kind === 'usage' ? asOf : later),
   )
   const log = createLogger({ service: 'scorer-test', level: 'error' })
