@@ -626,7 +626,7 @@ async function apiServer({ databaseUrl, brokers, riskCache }) {
   const { buildApp } = await import('@churnwatch/api')
   const { createKafka, createPublisher } = await import('@churnwatch/kafka')
   const { createLogger, createMetricsRegistry } = await import('@churnwatch/observability')
-  const { createPool, listenForScoreChanges } = await import('@churnwatch/storage')
+  const { createOutboxRelay, createPool, listenForScoreChanges } = await import('@churnwatch/storage')
   const log = createLogger({ service: 'api', level: 'warn' })
   const pool = createPool({
     connectionString: databaseUrl,
@@ -639,9 +639,11 @@ async function apiServer({ databaseUrl, brokers, riskCache }) {
   await publisher.connect()
   const scoreChanges = riskCache ? listenForScoreChanges({ connectionString: databaseUrl, applicationName: 'bench-api-score-changes' }) : undefined
   while (scoreChanges && !scoreChanges.listening) await new Promise((resolve) => setTimeout(resolve, 20))
+  const outbox = createOutboxRelay(pool, (topic, messages) => publisher.publish(topic, messages), (err) => log.warn({ err }, 'outbox relay failed'))
   const app = await buildApp({
     pool,
     publisher,
+    outbox,
     kafka,
     log,
     registry: createMetricsRegistry({ service: 'api' }),
@@ -651,6 +653,7 @@ async function apiServer({ databaseUrl, brokers, riskCache }) {
   app.addHook('onClose', async () => {
     await scoreChanges?.close()
     await publisher.disconnect()
+    await outbox.idle()
     await pool.end()
   })
   return app

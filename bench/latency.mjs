@@ -13,7 +13,7 @@ import { createKafka, createPublisher, deleteTopicsWithPrefix } from '@churnwatc
 import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
 import { createScorer } from '@churnwatch/scorer'
 import { simulateBusiness } from '@churnwatch/simulator'
-import { createEndpoint, createPool, createWebhookStore, migrate } from '@churnwatch/storage'
+import { createEndpoint, createOutboxRelay, createPool, createWebhookStore, migrate } from '@churnwatch/storage'
 import { selectTensorflowBackend, trainAndRegister } from '@churnwatch/training'
 import { createWebhookDispatcher, generateSecret } from '@churnwatch/webhooks'
 import { createTempDatabase, infraEndpoints, median, parseFlags, progressLine, say, writeResult } from './_lib.mjs'
@@ -94,8 +94,11 @@ async function measure(run) {
     const builder = createFeatureBuilder({ pool, kafka, log, registry, groupId: `${prefix}fb`, topicPrefix: prefix })
     await builder.start()
     stops.push(() => builder.stop())
+    const publisher = createPublisher(kafka)
+    await publisher.connect()
+    const outbox = createOutboxRelay(pool, (topic, messages) => publisher.publish(topic, messages), (err) => log.warn({ err }, 'outbox relay failed'))
     const scorer = createScorer({
-      pool, kafka, log, registry: createMetricsRegistry({ service: 'bench-scorer', defaultMetrics: false }),
+      pool, kafka, publisher, outbox, log, registry: createMetricsRegistry({ service: 'bench-scorer', defaultMetrics: false }),
       groupId: `${prefix}scorer`, topicPrefix: prefix, clock: 'wall', sweepIntervalMs: 3_600_000, modelPollIntervalMs: 3_600_000, materialDelta: 0.05,
     })
     await scorer.start()
@@ -103,9 +106,10 @@ async function measure(run) {
     const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log, pollIntervalMs: 50, allowPrivateNetworks: true })
     await dispatcher.start()
     stops.push(() => dispatcher.stop())
-    const publisher = createPublisher(kafka)
-    await publisher.connect()
-    stops.push(() => publisher.disconnect())
+    stops.push(async () => {
+      await publisher.disconnect()
+      await outbox.idle()
+    })
     await waitUntil(() => builder.isReady() && scorer.isReady(), 60_000)
     const stages = new Map()
     if (process.env.BENCH_DEBUG) {

@@ -113,6 +113,16 @@ describe('monorepo architecture', () => {
     },
   )
 
+  // One Kafka outbox relay per process, created where the process is wired and injected (ADR 0008).
+  it('creates the Kafka outbox relay only in composition roots (a main.ts, apps/), never in a service or route', () => {
+    const offenders = all
+      .filter((w) => w.folder !== 'apps')
+      .flatMap((w) => sourceFiles(join(w.dir, 'src')))
+      .filter((file) => !file.endsWith(`${sep}main.ts`) && !file.endsWith(`${sep}kafka-outbox.ts`))
+      .filter((file) => /createOutboxRelay\(/.test(readFileSync(file, 'utf8')))
+    expect(offenders).toEqual([])
+  })
+
   it('has no relative import that leaves its own package', () => {
     const offenders = all.flatMap((w) =>
       [...sourceFiles(join(w.dir, 'src')), ...sourceFiles(join(w.dir, 'test'))].flatMap((file) =>

@@ -3,7 +3,7 @@ import { createFeatureBuilder, type FeatureBuilder } from '@churnwatch/feature-b
 import { createKafka, createPublisher } from '@churnwatch/kafka'
 import { createMetricsRegistry, startOpsServer, type Logger, type OpsServer } from '@churnwatch/observability'
 import { createScorer, type Scorer } from '@churnwatch/scorer'
-import { createPool, createWebhookStore, listenForScoreChanges, migrate, pingDatabase, type Pool } from '@churnwatch/storage'
+import { createOutboxRelay, createPool, createWebhookStore, listenForScoreChanges, migrate, pingDatabase, type Pool } from '@churnwatch/storage'
 import { createWebhookDispatcher } from '@churnwatch/webhooks'
 import type { AllInOneConfig } from './config.js'
 
@@ -38,9 +38,18 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
   const scorerRegistry = createMetricsRegistry({ service: 'scorer', defaultMetrics: false })
   const apiRegistry = createMetricsRegistry({ service: 'api', defaultMetrics: false })
   const builder = createFeatureBuilder({ pool, kafka, log, registry: builderRegistry, groupId: config.FEATURE_BUILDER_GROUP_ID, topicPrefix: prefix })
+  // One publisher and one Kafka outbox relay for the scorer and the API alike.
+  const publisher = createPublisher(kafka, { log })
+  const outbox = createOutboxRelay(
+    pool,
+    (topic, messages) => publisher.publish(topic, messages),
+    (err) => log.warn({ err }, 'outbox relay failed; retrying on the next tick'),
+  )
   const scorer = createScorer({
     pool,
     kafka,
+    publisher,
+    outbox,
     log,
     registry: scorerRegistry,
     groupId: config.SCORER_GROUP_ID,
@@ -51,17 +60,20 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
     materialDelta: 0.05,
   })
   const dispatcher = createWebhookDispatcher({ store: createWebhookStore(pool), log, registry: scorerRegistry, pollIntervalMs: 200, allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS })
-  const publisher = createPublisher(kafka, { log })
   const stops: Array<() => Promise<void>> = []
   try {
+    await publisher.connect()
+    stops.push(async () => {
+      // A relay waiting out a broker outage ends with the publisher; its rows stay for the next start.
+      await publisher.disconnect()
+      await outbox.idle()
+    })
     await builder.start()
     stops.push(() => builder.stop())
     await scorer.start()
     stops.push(() => scorer.stop())
     await dispatcher.start()
     stops.push(() => dispatcher.stop())
-    await publisher.connect()
-    stops.push(() => publisher.disconnect())
     // Each /readyz also names the database, as the separate services' do.
     const database = () => pingDatabase(pool)
     const ops: OpsServer[] = [
@@ -72,7 +84,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
     // The API's risk cache follows score changes as in the separate service.
     const scoreChanges = listenForScoreChanges({ connectionString: config.DATABASE_URL, applicationName: 'churnwatch-all-in-one-score-changes' })
     stops.push(() => scoreChanges.close())
-    const app = await buildApp({ pool, publisher, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges, options: { featureBuilderGroupId: config.FEATURE_BUILDER_GROUP_ID, allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS } })
+    const app = await buildApp({ pool, publisher, outbox, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges, options: { featureBuilderGroupId: config.FEATURE_BUILDER_GROUP_ID, allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS } })
     const url = await app.listen({ host: config.HOST, port: config.PORT })
     stops.push(() => app.close())
     return {

@@ -1,4 +1,4 @@
-import type { AlertEvent, ChurnEvent } from '@churnwatch/contract'
+import type { AlertEvent } from '@churnwatch/contract'
 import { backfillLines } from '@churnwatch/ingest'
 import { createKafka } from '@churnwatch/kafka'
 import { createLogger } from '@churnwatch/observability'
@@ -90,7 +90,7 @@ describe('kill -9 mid-stream', () => {
     let lastEventAt: string
     try {
       await migrate(base.pool)
-      await backfillLines(base.pool, ([...simulation.events()] as ChurnEvent[]).map((e) => JSON.stringify(e)))
+      await backfillLines(base.pool, [...simulation.events()].map((e) => JSON.stringify(e)))
       await selectTensorflowBackend()
       await trainAndRegister(base.pool, { asOf: '2026-02-01T00:00:00.000Z', kind: 'gbdt', activate: true })
       await createEndpoint(base.pool, { id: 'ep_chaos', url: receiver.url, secret, eventKinds: ['*'] })

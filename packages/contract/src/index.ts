@@ -30,6 +30,7 @@ export {
   type UsageEvent,
 } from './events.js'
 export {
+  ALERT_CHANGES,
   ALERT_KINDS,
   ALERT_STATUSES,
   alertEventSchema,
@@ -39,6 +40,7 @@ export {
   RISK_BANDS,
   riskScoreEventSchema,
   validationIssueSchema,
+  type AlertChangeKind,
   type AlertEvent,
   type AlertKind,
   type AlertStatus,
@@ -49,6 +51,14 @@ export {
   type RiskScoreEvent,
   type ValidationIssue,
 } from './outputs.js'
+export {
+  alertChangeEvent,
+  featuresChangedEvent,
+  riskScoreEvent,
+  type AlertFields,
+  type FoldedBatchRef,
+  type ScoreFields,
+} from './output-events.js'
 export {
   formatIssues,
   MAX_EVENT_BYTES,
@@ -62,3 +72,13 @@ export {
   type ParseEventResult,
 } from './parse.js'
 export { buildJsonSchemas } from './json-schema.js'
+export type {
+  ClaimWebhookOptions,
+  DisableWebhookEndpoint,
+  RecordedWebhookAttempt,
+  WebhookAttemptOutcome,
+  WebhookDeliveryAttempt,
+  WebhookNotification,
+  WebhookOutboxMessage,
+  WebhookStore,
+} from './webhook-store.js'

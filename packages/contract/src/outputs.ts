@@ -53,6 +53,10 @@ export type AlertKind = (typeof ALERT_KINDS)[number]
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const
 export type AlertStatus = (typeof ALERT_STATUSES)[number]
 
+/** What happened to an alert: the scorer opens, updates and resolves; a person acknowledges or resolves. */
+export const ALERT_CHANGES = ['opened', 'updated', 'acknowledged', 'resolved'] as const
+export type AlertChangeKind = (typeof ALERT_CHANGES)[number]
+
 export const alertEventSchema = z
   .object({
     eventId: eventIdSchema,
@@ -61,9 +65,11 @@ export const alertEventSchema = z
     kind: z.enum(ALERT_KINDS),
     status: z.enum(ALERT_STATUSES),
     probability: probabilitySchema.describe('Churn probability when the alert was raised or updated'),
-    revenueAtRisk: minorUnitsSchema.describe('Current MRR of the customer, integer minor units'),
+    revenueAtRisk: minorUnitsSchema.describe('Revenue at risk: probability x the customer\'s current MRR, rounded, integer minor units'),
     currency: currencySchema.optional(),
     drivers: z.array(driverSchema),
+    play: z.string().min(1).describe('Suggested customer-success action'),
+    change: z.enum(ALERT_CHANGES).describe('What this event announces; status is the alert\'s status after it'),
     createdAt: isoDateTimeSchema,
     updatedAt: isoDateTimeSchema,
   })

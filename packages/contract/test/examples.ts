@@ -78,9 +78,11 @@ export const exampleAlertEvent: AlertEvent = {
   kind: 'risk_high',
   status: 'open',
   probability: 0.72,
-  revenueAtRisk: 4900,
+  revenueAtRisk: 3528,
   currency: 'USD',
   drivers: exampleDrivers,
+  play: 'Call the account owner this week: usage fell and renewal is near',
+  change: 'opened',
   createdAt: '2026-03-22T00:00:01Z',
   updatedAt: '2026-03-22T00:00:01Z',
 }

@@ -8,7 +8,7 @@ import { backfillLines } from '../src/index.js'
 
 describe('backfill into real PostgreSQL', () => {
   const simulation = simulateBusiness({ customers: 60, months: 8, seed: 21, eventsPerActiveUserPerDay: 0.3 })
-  const events = [...simulation.events()] as ChurnEvent[]
+  const events: ChurnEvent[] = [...simulation.events()]
   const lines = events.map((e) => JSON.stringify(e))
   let db: TestDatabase
   beforeAll(async () => {

@@ -532,13 +532,19 @@ interface BillingFields {
 }
 
 function billingEvent(c: CustomerState, type: SimBillingType, f: BillingFields): SimBillingEvent {
-  const event: SimBillingEvent = { eventId: '', customerId: c.id, occurredAt: '', kind: 'billing', type, currency: 'USD' }
-  if (f.mrr !== undefined) event.mrr = f.mrr
-  if (f.plan !== undefined) event.plan = f.plan
-  if (f.amount !== undefined) event.amount = f.amount
-  if (f.reason !== undefined) event.reason = f.reason
-  if (f.voluntary !== undefined) event.voluntary = f.voluntary
-  return event
+  // Field order as emitted (NDJSON bytes stay the same for a seed): mrr first, then the others.
+  const rest = {
+    ...(f.plan !== undefined ? { plan: f.plan } : {}),
+    ...(f.amount !== undefined ? { amount: f.amount } : {}),
+    ...(f.reason !== undefined ? { reason: f.reason } : {}),
+    ...(f.voluntary !== undefined ? { voluntary: f.voluntary } : {}),
+  }
+  const head = { eventId: '', customerId: c.id, occurredAt: '', kind: 'billing' as const }
+  if (type === 'subscription_started' || type === 'subscription_changed') {
+    if (f.mrr === undefined) throw new Error(`${type} needs an mrr`)
+    return { ...head, type, currency: 'USD', mrr: f.mrr, ...rest }
+  }
+  return { ...head, type, currency: 'USD', ...(f.mrr !== undefined ? { mrr: f.mrr } : {}), ...rest }
 }
 
 /** A second in office hours (08:00-20:00), not before `from`. */

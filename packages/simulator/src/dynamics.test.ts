@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { simulateBusiness } from './simulate.js'
-import type { CustomerTruth, SimEvent } from './types.js'
+import type { CustomerTruth } from './types.js'
 
 const DAY_MS = 86_400_000
 const HORIZON_MS = 90 * DAY_MS
@@ -94,7 +94,7 @@ describe('simulated usage', () => {
   const sim = simulateBusiness({ customers: 300, months: 12, seed: 5 })
   const productUsage = new Map<string, number[]>()
   const perMonth = new Map<string, number>()
-  for (const e of sim.events() as Iterable<SimEvent>) {
+  for (const e of sim.events()) {
     if (e.kind !== 'usage' || e.action.startsWith('seat_') || e.action === 'support_ticket_opened') continue
     const at = Date.parse(e.occurredAt)
     const list = productUsage.get(e.customerId) ?? []

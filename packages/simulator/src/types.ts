@@ -1,5 +1,6 @@
-// Local mirrors of the event contract v1 (design.md), field names exactly as there; to be replaced
-// by the types of @churnwatch/contract once that package is published.
+import type { BillingType, MRR_REQUIRED_BILLING_TYPES } from '@churnwatch/contract'
+
+// The simulator's events are the contract's (a SimEvent is a ChurnEvent), narrowed to what it emits.
 
 export type SimPlan = 'starter' | 'pro' | 'enterprise'
 
@@ -22,16 +23,11 @@ export type SimCancelReason =
 /** Reason on a voluntary cancel/end, or `payment_failed` on an involuntary end. */
 export type SimChurnReason = SimCancelReason | 'payment_failed'
 
-export type SimBillingType =
-  | 'subscription_started'
-  | 'subscription_changed'
-  | 'invoice_paid'
-  | 'payment_failed'
-  | 'subscription_canceled'
-  | 'subscription_ended'
-  | 'subscription_reactivated'
+export type SimBillingType = BillingType
 
-export interface SimUsageEvent {
+// Type aliases, not interfaces: the contract's events keep unknown fields (an index signature),
+// which only an alias is assignable to.
+export type SimUsageEvent = {
   eventId: string
   customerId: string
   occurredAt: string
@@ -41,23 +37,27 @@ export interface SimUsageEvent {
   userId: string
 }
 
-/**
- * `mrr` is set on started/changed/reactivated, `amount` on invoice_paid/payment_failed,
- * `reason` and `voluntary` on canceled/ended; `currency` is always 'USD'.
- */
-export interface SimBillingEvent {
+type SimBillingFields = {
   eventId: string
   customerId: string
   occurredAt: string
   kind: 'billing'
-  type: SimBillingType
-  mrr?: number
   currency: 'USD'
   plan?: SimPlan
   amount?: number
   reason?: SimChurnReason
   voluntary?: boolean
 }
+
+type MrrRequiredType = (typeof MRR_REQUIRED_BILLING_TYPES)[number]
+
+/**
+ * `mrr` is set on started/changed (as the contract requires) and reactivated, `amount` on
+ * invoice_paid/payment_failed, `reason` and `voluntary` on canceled/ended; `currency` is always 'USD'.
+ */
+export type SimBillingEvent =
+  | (SimBillingFields & { type: MrrRequiredType; mrr: number })
+  | (SimBillingFields & { type: Exclude<BillingType, MrrRequiredType>; mrr?: number })
 
 export type SimEvent = SimUsageEvent | SimBillingEvent
 

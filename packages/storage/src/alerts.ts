@@ -1,43 +1,13 @@
-import { createHash } from 'node:crypto'
-import type { AlertEvent, AlertKind, AlertStatus, Driver } from '@churnwatch/contract'
+import type { AlertEvent, AlertFields, AlertKind, AlertStatus, Driver } from '@churnwatch/contract'
+import { enqueueKafkaMessages } from './kafka-outbox.js'
 import type { PoolClient, Queryable } from './pool.js'
+import { enqueueWebhookEvents } from './webhook-outbox.js'
 
-/** An alert as stored; `play` is the suggested customer-success action. */
-export interface AlertRow {
-  alertId: string
-  customerId: string
-  kind: AlertKind
-  status: AlertStatus
-  probability: number
-  revenueAtRisk: number
-  drivers: Driver[]
-  play: string
-  createdAt: string
-  updatedAt: string
+/** An alert as stored: the fields its events carry, and how a person handled it. */
+export interface AlertRow extends AlertFields {
   acknowledgedAt: string | null
   resolvedAt: string | null
   resolution: string | null
-}
-
-/** The alerts-topic and webhook event of one alert change; its eventId is stable for (alert, change, status, updatedAt). */
-export function alertChangeEvent(
-  alert: Pick<AlertRow, 'alertId' | 'customerId' | 'kind' | 'status' | 'probability' | 'revenueAtRisk' | 'drivers' | 'play' | 'createdAt' | 'updatedAt'>,
-  change: string,
-): AlertEvent & { change: string; play: string } {
-  return {
-    eventId: `ae_${createHash('sha256').update(`${alert.alertId}\u0000${change}\u0000${alert.status}\u0000${alert.updatedAt}`).digest('hex').slice(0, 32)}`,
-    alertId: alert.alertId,
-    customerId: alert.customerId,
-    kind: alert.kind,
-    status: alert.status,
-    probability: alert.probability,
-    revenueAtRisk: alert.revenueAtRisk,
-    drivers: alert.drivers,
-    createdAt: alert.createdAt,
-    updatedAt: alert.updatedAt,
-    change,
-    play: alert.play,
-  }
 }
 
 interface RawAlert {
@@ -120,8 +90,112 @@ export async function writeAlerts(tx: PoolClient, alerts: readonly AlertRow[]): 
   )
 }
 
+/**
+ * Records alert change events for everything downstream, in the caller's transaction (so they
+ * leave only if the changes commit): a webhook outbox row per event and subscribed endpoint, and
+ * a Kafka outbox row per event on `topic` keyed by customer. Three statements however many
+ * events; the caller relays the Kafka outbox after the commit.
+ */
+export async function recordAlertChanges(tx: PoolClient, topic: string, events: readonly AlertEvent[]): Promise<void> {
+  if (events.length === 0) return
+  await enqueueWebhookEvents(
+    tx,
+    events.map((e) => ({ eventType: e.kind, payload: e, customerId: e.customerId, messageIdPrefix: e.eventId })),
+  )
+  await enqueueKafkaMessages(tx, topic, events.map((e) => ({ key: e.customerId, value: e })))
+}
+
 /** One alert by id, or undefined. */
 export async function getAlert(db: Queryable, alertId: string): Promise<AlertRow | undefined> {
   const { rows } = await db.query<RawAlert>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE alert_id = $1`, [alertId])
   return rows[0] ? toAlertRow(rows[0]) : undefined
+}
+
+/** Position in the alert list: the exact created_at text and id of the last alert returned. */
+export interface AlertListPosition {
+  createdAt: string
+  alertId: string
+}
+
+export interface AlertListQuery {
+  statuses?: readonly AlertStatus[]
+  kinds?: readonly AlertKind[]
+  /** Alerts created at or after this instant. */
+  since?: string
+  limit: number
+  after?: AlertListPosition
+}
+
+/**
+ * Alerts, newest first (created_at DESC, alert_id), with keyset paging. The sort key never changes
+ * once an alert exists, so walks are stable; status filters apply to the status at read time.
+ */
+export async function listAlerts(db: Queryable, query: AlertListQuery): Promise<{ alerts: AlertRow[]; next?: AlertListPosition }> {
+  const params: unknown[] = []
+  const param = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
+  const where: string[] = []
+  if (query.statuses && query.statuses.length > 0) where.push(`status = ANY(${param(query.statuses)}::text[])`)
+  if (query.kinds && query.kinds.length > 0) where.push(`kind = ANY(${param(query.kinds)}::text[])`)
+  if (query.since !== undefined) where.push(`created_at >= ${param(query.since)}::timestamptz`)
+  if (query.after) {
+    const at = param(query.after.createdAt)
+    const id = param(query.after.alertId)
+    where.push(`created_at <= ${at}::timestamptz AND (created_at < ${at}::timestamptz OR alert_id > ${id})`)
+  }
+  const limit = param(query.limit + 1)
+  const { rows } = await db.query<Parameters<typeof toAlertRow>[0] & { created_at_text: string }>(
+    `SELECT ${ALERT_COLUMNS}, to_json(created_at) #>> '{}' AS created_at_text
+     FROM alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, alert_id
+     LIMIT ${limit}`,
+    params,
+  )
+  const alerts = rows.slice(0, query.limit).map(toAlertRow)
+  const last = rows[query.limit - 1]
+  return rows.length > query.limit && last ? { alerts, next: { createdAt: last.created_at_text, alertId: last.alert_id } } : { alerts }
+}
+
+/** What a status change did: `changed`, `unchanged` (already there), or why it could not apply. */
+export type AlertTransition =
+  | { outcome: 'changed' | 'unchanged'; alert: AlertRow }
+  | { outcome: 'conflict'; alert: AlertRow }
+  | { outcome: 'not_found' }
+
+async function lockAlert(tx: PoolClient, alertId: string): Promise<AlertRow | undefined> {
+  // The scorer locks live alerts the same way (FOR UPDATE), so a manual change and a rescore serialise.
+  const { rows } = await tx.query<Parameters<typeof toAlertRow>[0]>(
+    `SELECT ${ALERT_COLUMNS} FROM alerts WHERE alert_id = $1 ORDER BY customer_id LIMIT 1 FOR UPDATE`,
+    [alertId],
+  )
+  return rows[0] ? toAlertRow(rows[0]) : undefined
+}
+
+/** Acknowledges an open alert (in the caller's transaction); a resolved alert is a conflict. */
+export async function acknowledgeAlert(tx: PoolClient, alertId: string, at: Date): Promise<AlertTransition> {
+  const alert = await lockAlert(tx, alertId)
+  if (!alert) return { outcome: 'not_found' }
+  if (alert.status === 'resolved') return { outcome: 'conflict', alert }
+  if (alert.status === 'acknowledged') return { outcome: 'unchanged', alert }
+  const { rows } = await tx.query<Parameters<typeof toAlertRow>[0]>(
+    `UPDATE alerts SET status = 'acknowledged', acknowledged_at = $3, updated_at = $3
+     WHERE customer_id = $1 AND alert_id = $2 RETURNING ${ALERT_COLUMNS}`,
+    [alert.customerId, alertId, at],
+  )
+  return rows[0] ? { outcome: 'changed', alert: toAlertRow(rows[0]) } : { outcome: 'not_found' }
+}
+
+/** Resolves an open or acknowledged alert with a resolution note (in the caller's transaction). */
+export async function resolveAlert(tx: PoolClient, alertId: string, at: Date, resolution: string): Promise<AlertTransition> {
+  const alert = await lockAlert(tx, alertId)
+  if (!alert) return { outcome: 'not_found' }
+  if (alert.status === 'resolved') return { outcome: 'unchanged', alert }
+  const { rows } = await tx.query<Parameters<typeof toAlertRow>[0]>(
+    `UPDATE alerts SET status = 'resolved', resolved_at = $3, updated_at = $3, resolution = $4
+     WHERE customer_id = $1 AND alert_id = $2 RETURNING ${ALERT_COLUMNS}`,
+    [alert.customerId, alertId, at, resolution],
+  )
+  return rows[0] ? { outcome: 'changed', alert: toAlertRow(rows[0]) } : { outcome: 'not_found' }
 }

@@ -35,3 +35,15 @@ export async function firstUsageDay(db: Queryable): Promise<string | null> {
   const { rows } = await db.query<{ day: string | null }>(`SELECT min(day)::text AS day FROM daily_activity`)
   return rows[0]?.day ?? null
 }
+
+/** The subset of `customerIds` that churnwatch knows (any stored state, score or score history). */
+export async function knownCustomers(db: Queryable, customerIds: readonly string[]): Promise<Set<string>> {
+  if (customerIds.length === 0) return new Set()
+  const { rows } = await db.query<{ customer_id: string }>(
+    `SELECT customer_id FROM customers WHERE customer_id = ANY($1::text[])
+     UNION SELECT customer_id FROM risk_scores WHERE customer_id = ANY($1::text[])
+     UNION SELECT DISTINCT customer_id FROM risk_score_history WHERE customer_id = ANY($1::text[])`,
+    [customerIds],
+  )
+  return new Set(rows.map((r) => r.customer_id))
+}

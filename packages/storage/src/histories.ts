@@ -1,3 +1,4 @@
+import type { BillingType } from '@churnwatch/contract'
 import type { Queryable } from './pool.js'
 import { readAccountHistories, readBillingHistories, type AccountRow, type BillingRow } from './feature-state.js'
 
@@ -104,4 +105,73 @@ export async function digestFeatureState(db: Queryable): Promise<string> {
       FROM events
     ) parts`)
   return rows[0]?.digest ?? ''
+}
+
+/** Billing types that change a subscription's status or MRR (what churn metrics fold). */
+export const LIFECYCLE_BILLING_TYPES: readonly BillingType[] = [
+  'subscription_started',
+  'subscription_changed',
+  'subscription_canceled',
+  'subscription_ended',
+  'subscription_reactivated',
+]
+
+/**
+ * Lifecycle billing events of every customer, grouped by customer in event-time order, read in
+ * chunks of `chunkCustomers` customers (invoices and payments are left out: no metric needs them).
+ * `until` (exclusive) drops later events.
+ */
+export async function readLifecycleHistories(
+  db: Queryable,
+  options: { until?: Date; chunkCustomers?: number } = {},
+): Promise<Array<{ customerId: string; billing: BillingRow[] }>> {
+  const chunk = options.chunkCustomers ?? 5_000
+  const histories: Array<{ customerId: string; billing: BillingRow[] }> = []
+  let after = ''
+  for (;;) {
+    const { rows: ids } = await db.query<{ customer_id: string }>(
+      `SELECT DISTINCT customer_id FROM billing_events WHERE customer_id > $1 ORDER BY customer_id LIMIT $2`,
+      [after, chunk],
+    )
+    const lastId = ids[ids.length - 1]?.customer_id
+    if (lastId === undefined) break
+    const { rows } = await db.query<{
+      customer_id: string
+      event_id: string
+      occurred_at: Date
+      type: BillingType
+      mrr: number | null
+      amount: number | null
+      plan: string | null
+      reason: string | null
+      voluntary: boolean | null
+    }>(
+      `SELECT customer_id, event_id, occurred_at, type, mrr, amount, plan, reason, voluntary
+       FROM billing_events
+       WHERE customer_id > $1 AND customer_id <= $2 AND type = ANY($3::text[])
+         AND ($4::timestamptz IS NULL OR occurred_at < $4)
+       ORDER BY customer_id, occurred_at, event_id`,
+      [after, lastId, LIFECYCLE_BILLING_TYPES, options.until ?? null],
+    )
+    let current: { customerId: string; billing: BillingRow[] } | undefined
+    for (const r of rows) {
+      if (current?.customerId !== r.customer_id) {
+        current = { customerId: r.customer_id, billing: [] }
+        histories.push(current)
+      }
+      current.billing.push({
+        eventId: r.event_id,
+        occurredAt: r.occurred_at.getTime(),
+        type: r.type,
+        mrr: r.mrr,
+        amount: r.amount,
+        plan: r.plan,
+        reason: r.reason,
+        voluntary: r.voluntary,
+      })
+    }
+    after = lastId
+    if (ids.length < chunk) break
+  }
+  return histories
 }

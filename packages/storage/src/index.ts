@@ -1,6 +1,12 @@
+// The public surface of @churnwatch/storage, by aggregate: every export is named here.
+
+// Connections, migrations, locks, errors.
 export { createPool, pingDatabase, withTransaction, type Pool, type PoolClient, type PoolOptions, type Queryable } from './pool.js'
-export { listenForScoreChanges, SCORE_CHANGES_CHANNEL, type ScoreChangeFeed, type ScoreChangeFeedOptions, type ScoreChangeListener } from './score-changes.js'
 export { migrate, loadMigrations, type Migration, type MigrateResult } from './migrate.js'
+export { ADVISORY_LOCKS, CUSTOMER_LOCK_HASH_SEED, lockCustomers, withSessionLock } from './locks.js'
+export { isRetriableDbError, toStorageError } from './errors.js'
+
+// Input events and the feature state folded from them.
 export { insertNewEvents, readCustomerEvents, type StoredEvent } from './events.js'
 export {
   addUsageDeltas,
@@ -18,9 +24,13 @@ export {
   type BillingRow,
   type BillingTerms,
 } from './feature-state.js'
-export { readCustomerHistories, digestFeatureState, type StoredHistory } from './histories.js'
+export { readCustomerHistories, readLifecycleHistories, digestFeatureState, type StoredHistory } from './histories.js'
 export { lockPartitionOffset, savePartitionOffset, readPartitionOffsets, type PartitionRef } from './offsets.js'
-export { isRetriableDbError, toStorageError } from './errors.js'
+
+// Customers.
+export { firstUsageDay, knownCustomers, listCustomerIds, storedEventRange, topActions } from './customers.js'
+
+// Models.
 export {
   insertModel,
   activateModel,
@@ -30,51 +40,81 @@ export {
   type ModelRecord,
   type NewModel,
 } from './models.js'
-export { listCustomerIds, storedEventRange, topActions, firstUsageDay } from './customers.js'
+
+// Scores: current scores, their history and the change feed.
 export {
-  readCurrentScores,
-  saveScores,
+  countScoresByBand,
   deleteScores,
-  lockCustomers,
-  toStoredScore,
-  SCORE_COLUMNS,
+  listScores,
+  readCurrentScores,
+  readScoreHistory,
+  readScoresByIds,
+  saveScores,
+  type ScoreHistoryEntry,
+  type ScoreHistoryPosition,
+  type ScoreListPage,
+  type ScoreListPosition,
+  type ScoreListQuery,
   type ScoreRow,
+  type ScoreSort,
   type StoredScore,
 } from './scores.js'
+export { listenForScoreChanges, SCORE_CHANGES_CHANNEL, type ScoreChangeFeed, type ScoreChangeFeedOptions, type ScoreChangeListener } from './score-changes.js'
+
+// Alerts and the events announcing their changes.
+export {
+  acknowledgeAlert,
+  getAlert,
+  listAlerts,
+  lockLiveAlerts,
+  recordAlertChanges,
+  resolveAlert,
+  writeAlerts,
+  type AlertListPosition,
+  type AlertListQuery,
+  type AlertRow,
+  type AlertTransition,
+} from './alerts.js'
+
+// The Kafka outbox and its relay.
 export { createOutboxRelay, enqueueKafkaMessages, relayKafkaOutbox, type KafkaOutboxMessage, type OutboxRelay } from './kafka-outbox.js'
-export { alertChangeEvent, lockLiveAlerts, writeAlerts, getAlert, toAlertRow, ALERT_COLUMNS, type AlertRow } from './alerts.js'
+
+// Webhook endpoints.
 export {
   ALL_WEBHOOK_EVENTS,
-  claimDueMessages,
   createEndpoint,
-  createWebhookStore,
   deleteEndpoint,
-  disableEndpoint,
   enableEndpoint,
-  enqueueWebhooks,
   getEndpoint,
   getEndpointSecret,
+  listEndpoints,
+  type NewWebhookEndpoint,
+  type WebhookEndpoint,
+} from './webhook-endpoints.js'
+
+// The webhook outbox and its delivery log.
+export {
+  claimDueMessages,
+  createWebhookStore,
+  deliveryMessageId,
+  disableEndpoint,
+  enqueueTestWebhook,
+  enqueueWebhookEvents,
+  enqueueWebhooks,
   getWebhookMessage,
   listDeliveries,
-  listEndpoints,
   recordAttempt,
   redeliver,
+  webhookHealth,
   webhookMessageId,
-  type AttemptOutcome,
-  type ClaimedWebhookMessage,
-  type ClaimOptions,
-  type DisableEndpointInput,
   type EnqueuedWebhook,
   type EnqueueWebhooksInput,
-  type NewWebhookEndpoint,
-  type PgWebhookStore,
-  type RecordedAttempt,
-  type WebhookAttempt,
   type WebhookDelivery,
-  type WebhookEndpoint,
   type WebhookMessage,
   type WebhookMessageStatus,
-} from './webhooks.js'
+} from './webhook-outbox.js'
+
+// API keys.
 export {
   API_KEY_SCOPES,
   createApiKey,
@@ -89,27 +129,3 @@ export {
   type CreatedApiKey,
   type NewApiKey,
 } from './api-keys.js'
-export {
-  acknowledgeAlert,
-  countScoresByBand,
-  deliveryMessageId,
-  enqueueTestWebhook,
-  knownCustomers,
-  LIFECYCLE_BILLING_TYPES,
-  listAlerts,
-  listScores,
-  readLifecycleHistories,
-  readScoreHistory,
-  readScoresByIds,
-  resolveAlert,
-  webhookHealth,
-  type AlertListPosition,
-  type AlertListQuery,
-  type AlertTransition,
-  type ScoreHistoryEntry,
-  type ScoreHistoryPosition,
-  type ScoreListPage,
-  type ScoreListPosition,
-  type ScoreListQuery,
-  type ScoreSort,
-} from './api-queries.js'

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { Pool } from './pool.js'
 import { withTransaction } from './pool.js'
+import { ADVISORY_LOCKS } from './locks.js'
 
 export interface Migration {
   version: number
@@ -18,8 +19,6 @@ export interface MigrateResult {
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url))
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/
-// Any constant works; it serialises concurrent migrators (several services starting at once).
-const MIGRATION_LOCK_ID = 7_354_001
 
 /** Reads the versioned SQL files shipped with this package, in version order. */
 export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
@@ -42,7 +41,7 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
 export async function migrate(pool: Pool, migrations?: Migration[]): Promise<MigrateResult> {
   const all = migrations ?? (await loadMigrations())
   return withTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID])
+    await client.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.migrations])
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,

@@ -143,14 +143,166 @@ export async function deleteScores(tx: PoolClient, customerIds: readonly string[
   return rowCount ?? 0
 }
 
+export type ScoreSort = 'revenueAtRisk' | 'probability'
+
+/** Where a walk over the ranked list stands: the last row's sort key and the walk's first snapshot. */
+export interface ScoreListPosition {
+  /** revenue_at_risk (integer minor units) or probability of the last row returned. */
+  key: number
+  customerId: string
+  /** pg_snapshot text of the walk's first page. */
+  snapshot: string
+}
+
+export interface ScoreListQuery {
+  sort: ScoreSort
+  bands?: readonly RiskBand[]
+  minProbability?: number
+  /** Rows rescored at or after this instant (scored_at). */
+  updatedSince?: string
+  /** Rows whose last material change is newer than this change_seq. */
+  changedSince?: number
+  limit: number
+  after?: ScoreListPosition
+}
+
+export interface ScoreListPage {
+  rows: StoredScore[]
+  /** The snapshot every later page of this walk is read against. */
+  snapshot: string
+  /** Database time of the walk's first page (only on the first page, and only when it had rows). */
+  walkStartedAt?: string
+  /** Present when more rows may follow. */
+  next?: ScoreListPosition
+}
+
+const SORT_COLUMNS: Record<ScoreSort, { column: string; cast: string }> = {
+  revenueAtRisk: { column: 'revenue_at_risk', cast: 'bigint' },
+  probability: { column: 'probability', cast: 'float8' },
+}
+
+// True when the row version (its xmin) was committed as seen by the snapshot in `$n`: 32-bit xmin is
+// widened to a full xid8 with the epoch of the current snapshot (the row is visible now, so its xid
+// is below the current xmax; subtracting 2^32 when the widened value is not undoes an epoch rollover).
+const visibleIn = (alias: string, param: string) => `pg_visible_in_snapshot(
+    (CASE WHEN ((cur.xmax >> 32) << 32 | ${alias}.xmin::text::bigint) >= cur.xmax
+          THEN GREATEST(((cur.xmax >> 32) << 32 | ${alias}.xmin::text::bigint) - 4294967296, 0)
+          ELSE ((cur.xmax >> 32) << 32 | ${alias}.xmin::text::bigint) END)::text::xid8,
+    ${param}::pg_snapshot)`
+
 /**
- * Serialises work on the given customers across transactions and instances (stream scoring vs
- * sweep): transaction-scoped advisory locks taken in a fixed order, so two batches cannot deadlock.
+ * One page of current scores ranked by `sort` (descending, then customer id), with keyset paging.
+ * Later pages keep only rows whose version the first page's snapshot already saw: a customer
+ * rescored during the walk is never returned twice (it may be left out), and every customer not
+ * rescored meanwhile is returned exactly once, in snapshot order.
  */
-export async function lockCustomers(tx: PoolClient, customerIds: readonly string[]): Promise<void> {
-  if (customerIds.length === 0) return
-  await tx.query(
-    `SELECT pg_advisory_xact_lock(hashtextextended(id, 7354)) FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) ids`,
-    [customerIds],
+export async function listScores(db: Queryable, query: ScoreListQuery): Promise<ScoreListPage> {
+  const { column, cast } = SORT_COLUMNS[query.sort]
+  const params: unknown[] = []
+  const param = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
+  const where: string[] = []
+  if (query.bands && query.bands.length > 0) where.push(`s.band = ANY(${param(query.bands)}::text[])`)
+  if (query.minProbability !== undefined) where.push(`s.probability >= ${param(query.minProbability)}::float8`)
+  if (query.updatedSince !== undefined) where.push(`s.scored_at >= ${param(query.updatedSince)}::timestamptz`)
+  if (query.changedSince !== undefined) where.push(`s.change_seq > ${param(query.changedSince)}::bigint`)
+  if (query.after) {
+    const key = param(query.after.key)
+    const id = param(query.after.customerId)
+    // `col <= key` gives the index a range start; the rest breaks ties by customer id.
+    where.push(`s.${column} <= ${key}::${cast} AND (s.${column} < ${key}::${cast} OR s.customer_id > ${id})`)
+    where.push(visibleIn('s', param(query.after.snapshot)))
+  }
+  const limit = param(query.limit + 1)
+  const { rows } = await db.query<RawScore & { snapshot: string; read_at: Date }>(
+    `SELECT ${SCORE_COLUMNS}, cur.snapshot, statement_timestamp() AS read_at
+     FROM risk_scores s,
+          (SELECT pg_current_snapshot()::text AS snapshot,
+                  pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax) cur
+     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY s.${column} DESC, s.customer_id
+     LIMIT ${limit}`,
+    params,
   )
+  const page = rows.slice(0, query.limit).map(toStoredScore)
+  const snapshot = query.after?.snapshot ?? rows[0]?.snapshot ?? ''
+  const last = page[page.length - 1]
+  const result: ScoreListPage = { rows: page, snapshot }
+  if (!query.after && rows[0]) result.walkStartedAt = rows[0].read_at.toISOString()
+  if (rows.length > query.limit && last) {
+    result.next = { key: query.sort === 'probability' ? last.probability : last.revenueAtRisk, customerId: last.customerId, snapshot }
+  }
+  return result
+}
+
+/**
+ * Current scores of the given customers, as a named prepared statement: the API's hottest query,
+ * planned once per connection instead of on every call.
+ */
+export async function readScoresByIds(db: Queryable, customerIds: readonly string[]): Promise<Map<string, StoredScore>> {
+  if (customerIds.length === 0) return new Map()
+  const { rows } = await db.query<RawScore>({
+    name: 'cw_api_read_scores',
+    text: `SELECT ${SCORE_COLUMNS} FROM risk_scores WHERE customer_id = ANY($1::text[])`,
+    values: [customerIds],
+  })
+  return new Map(rows.map((r) => [r.customer_id, toStoredScore(r)]))
+}
+
+/** One material score change of a customer, as kept in risk_score_history. */
+export interface ScoreHistoryEntry {
+  asOf: string
+  scoredAt: string
+  probability: number
+  band: RiskBand
+  drivers: Driver[]
+  modelVersion: string
+}
+
+/** Position in a customer's history: the exact as_of text and model version of the last entry. */
+export interface ScoreHistoryPosition {
+  asOf: string
+  modelVersion: string
+}
+
+/** A customer's material score changes, newest first, after `before` (keyset). */
+export async function readScoreHistory(
+  db: Queryable,
+  customerId: string,
+  options: { limit: number; before?: ScoreHistoryPosition },
+): Promise<{ entries: ScoreHistoryEntry[]; next?: ScoreHistoryPosition }> {
+  const { rows } = await db.query<{
+    as_of: Date
+    as_of_text: string
+    scored_at: Date
+    probability: number
+    band: RiskBand
+    drivers: Driver[]
+    model_version: string
+  }>(
+    `SELECT as_of, to_json(as_of) #>> '{}' AS as_of_text, scored_at, probability, band, drivers, model_version
+     FROM risk_score_history
+     WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR (as_of, model_version) < ($2::timestamptz, $3::text))
+     ORDER BY as_of DESC, model_version DESC
+     LIMIT $4`,
+    [customerId, options.before?.asOf ?? null, options.before?.modelVersion ?? null, options.limit + 1],
+  )
+  const entries = rows.slice(0, options.limit).map((r) => ({
+    asOf: r.as_of.toISOString(),
+    scoredAt: r.scored_at.toISOString(),
+    probability: r.probability,
+    band: r.band,
+    drivers: r.drivers,
+    modelVersion: r.model_version,
+  }))
+  const last = rows[options.limit - 1]
+  return rows.length > options.limit && last ? { entries, next: { asOf: last.as_of_text, modelVersion: last.model_version } } : { entries }
+}
+
+/** Current scores per band (bands with no customer are absent). */
+export async function countScoresByBand(db: Queryable): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ band: string; n: number }>('SELECT band, count(*)::int AS n FROM risk_scores GROUP BY band')
+  return Object.fromEntries(rows.map((r) => [r.band, r.n]))
 }

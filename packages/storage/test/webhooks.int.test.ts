@@ -1,3 +1,4 @@
+import type { WebhookOutboxMessage } from '@churnwatch/contract'
 import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -17,7 +18,6 @@ import {
   redeliver,
   webhookMessageId,
   withTransaction,
-  type ClaimedWebhookMessage,
 } from '../src/index.js'
 
 const T0 = new Date('2026-03-01T12:00:00Z')
@@ -130,7 +130,7 @@ describe('webhook storage against real PostgreSQL', () => {
   it('records attempts with the delivery log, the retry schedule and the endpoint failure streak', async () => {
     await endpoint('risk', ['risk_high'])
     await enqueueWebhooks(db.pool, { eventType: 'risk_high', payload: {}, messageIdPrefix: 'evt-1', now: T0 })
-    const attempt = async (now: Date, claimed: ClaimedWebhookMessage, result: 'ok' | 500) =>
+    const attempt = async (now: Date, claimed: WebhookOutboxMessage, result: 'ok' | 500) =>
       recordAttempt(db.pool, {
         messageId: claimed.messageId,
         endpointId: 'risk',

@@ -10,7 +10,7 @@ import { buildPointInTimeSet, selectTensorflowBackend, trainAndRegister } from '
 
 describe('training and scoring from stored history', { timeout: 180_000 }, () => {
   const simulation = simulateBusiness({ customers: 400, months: 15, seed: 5, eventsPerActiveUserPerDay: 0.25 })
-  const events = [...simulation.events()] as ChurnEvent[]
+  const events: ChurnEvent[] = [...simulation.events()]
   const asOf = '2026-03-01T00:00:00Z'
   let db: TestDatabase
   beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { createLogger } from '@churnwatch/observability'
 import { describe, expect, it } from 'vitest'
-import { createWebhookDispatcher, type WebhookStore } from './delivery.js'
+import { createWebhookDispatcher } from './delivery.js'
+import type { WebhookStore } from './index.js'
 
 const unusedStore: WebhookStore = {
   claimDueMessages: () => Promise.reject(new Error('not used')),

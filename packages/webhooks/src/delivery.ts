@@ -1,4 +1,9 @@
 import { performance } from 'node:perf_hooks'
+import type {
+  WebhookAttemptOutcome as AttemptOutcome,
+  WebhookOutboxMessage as OutboxMessage,
+  WebhookStore,
+} from '@churnwatch/contract'
 import { Counter, Histogram, type Logger, type Registry } from '@churnwatch/observability'
 import { Agent, fetch, type Response } from 'undici'
 import { createDestinationGuard, type ResolveHost } from './destination-guard.js'
@@ -12,50 +17,6 @@ export const ENDPOINT_DISABLED_EVENT = 'endpoint_disabled'
 const DAY_MS = 24 * 60 * 60 * 1000
 const ERROR_SNIPPET_CHARS = 256
 const RESPONSE_READ_BYTES = 1024
-
-/** A due message leased to this worker, as the store hands it over. */
-export interface OutboxMessage {
-  messageId: string
-  endpointId: string
-  url: string
-  secret: string
-  endpointDescription: string
-  eventType: string
-  payload: unknown
-  customerId: string | null
-  createdAt: Date
-  /** Attempts made before this one. */
-  attempts: number
-  /** Retries stop `maxAgeMs` after this (creation, or the last manual redelivery). */
-  retryWindowStart: Date
-  leaseUntil: Date
-}
-
-export type AttemptOutcome = { status: 'delivered' } | { status: 'failed'; nextAttemptAt: Date } | { status: 'dead' }
-
-export interface DeliveryAttempt {
-  messageId: string
-  endpointId: string
-  leaseUntil: Date
-  attemptedAt: Date
-  statusCode: number | null
-  latencyMs: number
-  error: string | null
-  outcome: AttemptOutcome
-}
-
-/** The persistence the dispatcher needs; @churnwatch/storage's createWebhookStore(pool) provides it. */
-export interface WebhookStore {
-  claimDueMessages: (options: { limit: number; now: Date; leaseMs: number }) => Promise<OutboxMessage[]>
-  recordAttempt: (attempt: DeliveryAttempt) => Promise<{ applied: boolean; endpointFailingSince: Date | null }>
-  /** Disables the endpoint and enqueues `notify` to the others in one transaction; false if already disabled. */
-  disableEndpoint: (input: {
-    endpointId: string
-    reason: string
-    now?: Date
-    notify?: { eventType: string; payload: Record<string, unknown>; messageIdPrefix: string }
-  }) => Promise<boolean>
-}
 
 /** What the service hears when an endpoint was disabled, to raise its own alert. */
 export interface EndpointDisabled {

@@ -19,14 +19,10 @@ export {
   createWebhookDispatcher,
   ENDPOINT_DISABLED_EVENT,
   USER_AGENT,
-  type AttemptOutcome,
-  type DeliveryAttempt,
   type DispatchSummary,
   type EndpointDisabled,
-  type OutboxMessage,
   type WebhookDispatcher,
   type WebhookDispatcherOptions,
-  type WebhookStore,
 } from './delivery.js'
 export {
   classifyAddress,
@@ -45,4 +41,11 @@ export {
   type ResolvedAddress,
   type ResolveHost,
 } from './destination-guard.js'
+// The store port is declared in @churnwatch/contract so that @churnwatch/storage can implement it by name.
+export type {
+  WebhookAttemptOutcome as AttemptOutcome,
+  WebhookDeliveryAttempt as DeliveryAttempt,
+  WebhookOutboxMessage as OutboxMessage,
+  WebhookStore,
+} from '@churnwatch/contract'
 export { DestinationRefusedError, WEBHOOKS_ERROR_CODES } from './errors.js'

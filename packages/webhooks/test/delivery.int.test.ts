@@ -18,6 +18,8 @@ const ALERT: AlertEvent = {
   revenueAtRisk: 49_00,
   currency: 'USD',
   drivers: [{ feature: 'days_since_last_login', value: 21, contribution: 0.4, sentence: 'No logins in the last 21 days' }],
+  play: 'Call the account owner',
+  change: 'opened',
   createdAt: '2026-03-01T11:59:00Z',
   updatedAt: '2026-03-01T11:59:00Z',
 }

@@ -4,11 +4,10 @@ import {
   createWebhookStore,
   enqueueWebhooks,
   migrate,
-  type PgWebhookStore,
   type WebhookEndpoint,
 } from '@churnwatch/storage'
 import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
-import { generateSecret } from '../src/index.js'
+import { generateSecret, type WebhookStore } from '../src/index.js'
 import { startReceiver, type Behaviour, type Receiver } from './receiver.js'
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string }
@@ -22,7 +21,7 @@ export interface ManualClock {
 /** Everything one test needs, owned by that test: a database, receivers, logs, metrics, a clock. */
 export interface World {
   db: TestDatabase
-  store: PgWebhookStore
+  store: WebhookStore
   log: Logger
   logs: LogLine[]
   registry: Registry

@@ -37,7 +37,7 @@ export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerRe
 /**
  * Builds the API without listening: plugins and routes registered explicitly, ready for `inject`
  * in tests, for `listen` in main.ts, or for the demo that runs every service in one process.
- * The caller owns deps (pool, publisher, kafka, scoreChanges) and closes them after `app.close()`.
+ * The caller owns deps (pool, publisher, outbox, kafka, scoreChanges) and closes them after `app.close()`.
  */
 export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
   const options = { ...DEFAULT_API_OPTIONS, ...deps.options }
@@ -49,6 +49,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
   const ctx: ApiContext = {
     pool: deps.pool,
     publisher: deps.publisher,
+    outbox: deps.outbox,
     kafka: deps.kafka,
     log: deps.log,
     registry: deps.registry,

@@ -1,7 +1,7 @@
 import { TOPICS } from '@churnwatch/contract'
 import type { KafkaClient, Publisher } from '@churnwatch/kafka'
 import type { Logger, Registry } from '@churnwatch/observability'
-import type { Pool, ScoreChangeFeed } from '@churnwatch/storage'
+import type { OutboxRelay, Pool, ScoreChangeFeed } from '@churnwatch/storage'
 import type { DestinationGuard } from '@churnwatch/webhooks'
 import type { RiskDocumentCache } from './risk-cache.js'
 import type { RiskDocumentReader } from './risk-documents.js'
@@ -65,8 +65,10 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
 /** What buildApp needs. The caller owns every connection and closes it after the app. */
 export interface ApiDeps {
   pool: Pool
-  /** Connected by the caller; used for event intake and alert status events. */
+  /** Connected by the caller; used for event intake. */
   publisher: Publisher
+  /** The process's one Kafka outbox relay (the caller's); alert status events leave through it. */
+  outbox: OutboxRelay
   /** For readiness, consumer lag and dead-letter counts; those report "skipped" without it. */
   kafka?: KafkaClient
   log: Logger
@@ -82,6 +84,7 @@ export interface ApiDeps {
 export interface ApiContext {
   pool: Pool
   publisher: Publisher
+  outbox: OutboxRelay
   kafka: KafkaClient | undefined
   log: Logger
   registry: Registry

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '@churnwatch/config'
 import { TOPIC_SPECS } from '@churnwatch/contract'
 import { createKafka, createPublisher, ensureTopics } from '@churnwatch/kafka'
 import { closeGracefully, createLogger, createMetricsRegistry } from '@churnwatch/observability'
-import { createPool, listenForScoreChanges, migrate } from '@churnwatch/storage'
+import { createOutboxRelay, createPool, listenForScoreChanges, migrate } from '@churnwatch/storage'
 import { apiTopics, buildApp } from './app.js'
 import { apiConfigSchema, readEnv } from './config.js'
 
@@ -28,11 +28,18 @@ async function main(): Promise<void> {
   ])
   const publisher = createPublisher(kafka, { log })
   await publisher.connect()
+  // The process's one relay of the Kafka outbox; what a failure leaves is relayed by the scorer.
+  const outbox = createOutboxRelay(
+    pool,
+    (topic, messages) => publisher.publish(topic, messages),
+    (err) => log.warn({ err }, 'outbox relay failed; the scorer relays what is left'),
+  )
   // A dedicated connection hears every committed risk_scores write, so the risk route can serve from memory.
   const scoreChanges = config.RISK_CACHE_MB > 0 ? listenForScoreChanges({ connectionString: config.DATABASE_URL, applicationName: 'churnwatch-api-score-changes' }) : undefined
   const app = await buildApp({
     pool,
     publisher,
+    outbox,
     kafka,
     log,
     registry,
@@ -58,6 +65,7 @@ async function main(): Promise<void> {
     await app.close()
     await scoreChanges?.close()
     await publisher.disconnect()
+    await outbox.idle()
     await pool.end()
   })
   const address = await app.listen({ host: config.HOST, port: config.PORT })

@@ -145,6 +145,7 @@ describe('event intake', () => {
     const app = await buildApp({
       pool: api.db.pool,
       publisher,
+      outbox: api.outbox,
       kafka: api.kafka,
       log,
       registry: createMetricsRegistry({ service: 'api', defaultMetrics: false }),

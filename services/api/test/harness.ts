@@ -4,12 +4,14 @@ import { createKafka, createPublisher, ensureTopics, type KafkaClient, type Publ
 import { createLogger, createMetricsRegistry, type Registry } from '@churnwatch/observability'
 import {
   createApiKey,
+  createOutboxRelay,
   listenForScoreChanges,
   migrate,
   saveScores,
   withTransaction,
   type AlertRow,
   type ApiKeyScope,
+  type OutboxRelay,
   type ScoreChangeFeed,
   type ScoreRow,
 } from '@churnwatch/storage'
@@ -27,6 +29,8 @@ export interface TestApi {
   db: TestDatabase
   kafka: KafkaClient
   publisher: Publisher
+  /** The app's Kafka outbox relay, as a process would share it. */
+  outbox: OutboxRelay
   topics: ApiTopics
   registry: Registry
   /** One key per scope. */
@@ -74,7 +78,8 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
   const registry = createMetricsRegistry({ service: 'api', defaultMetrics: false })
   let now = new Date(T0)
   // Test receivers listen on 127.0.0.1; webhooks.int.test.ts builds an app without private networks too.
-  const app = await buildApp({ pool: db.pool, publisher, kafka, log, registry, topics, scoreChanges, now: () => now, options: { probeCacheMs: 0, probeTimeoutMs: PROBE_TIMEOUT_MS, allowPrivateWebhookNetworks: true, ...options } })
+  const outbox = createOutboxRelay(db.pool, (topic, messages) => publisher.publish(topic, messages), (err) => log.warn({ err }, 'outbox relay failed'))
+  const app = await buildApp({ pool: db.pool, publisher, outbox, kafka, log, registry, topics, scoreChanges, now: () => now, options: { probeCacheMs: 0, probeTimeoutMs: PROBE_TIMEOUT_MS, allowPrivateWebhookNetworks: true, ...options } })
   const keys = {
     read: (await createApiKey(db.pool, { name: 'reader', scopes: ['read'] })).key,
     'events:write': (await createApiKey(db.pool, { name: 'intake', scopes: ['events:write'] })).key,
@@ -85,6 +90,7 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
     db,
     kafka,
     publisher,
+    outbox,
     topics,
     registry,
     keys,
@@ -99,6 +105,7 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
       await app.close()
       await scoreChanges?.close()
       await publisher.disconnect()
+      await outbox.idle()
       await db.drop()
     },
   }

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '@churnwatch/config'
-import { createKafka } from '@churnwatch/kafka'
+import { createKafka, createPublisher } from '@churnwatch/kafka'
 import { closeGracefully, createLogger, createMetricsRegistry, startOpsServer } from '@churnwatch/observability'
-import { createPool, createWebhookStore, migrate, pingDatabase } from '@churnwatch/storage'
+import { createOutboxRelay, createPool, createWebhookStore, migrate, pingDatabase } from '@churnwatch/storage'
 import { createWebhookDispatcher } from '@churnwatch/webhooks'
 import { readEnv, scorerConfigSchema } from './config.js'
 import { createScorer } from './scorer.js'
@@ -17,9 +17,18 @@ async function main(): Promise<void> {
   })
   await migrate(pool)
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'churnwatch-scorer', log })
+  const publisher = createPublisher(kafka, { log })
+  // The process's one relay of the Kafka outbox; failures leave the rows for the scorer's next tick.
+  const outbox = createOutboxRelay(
+    pool,
+    (topic, messages) => publisher.publish(topic, messages),
+    (err) => log.warn({ err }, 'outbox relay failed; retrying on the next tick'),
+  )
   const scorer = createScorer({
     pool,
     kafka,
+    publisher,
+    outbox,
     log,
     registry,
     groupId: config.KAFKA_GROUP_ID,
@@ -52,9 +61,13 @@ async function main(): Promise<void> {
     else log.info({ signal }, 'shutting down')
     await dispatcher?.stop()
     await scorer.stop()
+    // A relay waiting out a broker outage ends with the publisher; its rows stay for the next start.
+    await publisher.disconnect()
+    await outbox.idle()
     await ops.close()
     await pool.end()
   })
+  await publisher.connect()
   await scorer.start()
   await dispatcher?.start()
   log.info({ port: ops.port }, 'ops server listening')

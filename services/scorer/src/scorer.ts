@@ -1,13 +1,21 @@
 import { parseFeaturesChanged, TOPICS, TOPIC_SPECS, type FeaturesChangedEvent } from '@churnwatch/contract'
-import { createBatchRunner, createPublisher, ensureTopics, type KafkaClient } from '@churnwatch/kafka'
+import { createBatchRunner, ensureTopics, type KafkaClient, type Publisher } from '@churnwatch/kafka'
 import { Counter, type Logger, type Registry } from '@churnwatch/observability'
 import { isUnscorableModel, loadActiveScorer, UnsupportedFeaturesError, type ActiveScorer } from '@churnwatch/scoring'
-import { createOutboxRelay, getActiveModel, listCustomerIds, storedEventRange, type Pool } from '@churnwatch/storage'
+import { ADVISORY_LOCKS, getActiveModel, listCustomerIds, storedEventRange, withSessionLock, type OutboxRelay, type Pool } from '@churnwatch/storage'
 import { createScoreCustomers, type ScoreOutcome } from './handlers/score-customers.js'
 
 export interface ScorerDeps {
   pool: Pool
   kafka: KafkaClient
+  /** Connected by the caller, who disconnects it after stop(); dead letters go through it. */
+  publisher: Publisher
+  /**
+   * The process's one Kafka outbox relay (the caller's, publishing through its publisher): score
+   * and alert events committed by scoring leave through it. The caller waits for idle() after
+   * disconnecting the publisher.
+   */
+  outbox: OutboxRelay
   log: Logger
   registry: Registry
   groupId: string
@@ -54,7 +62,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
   }
   const log = deps.log.child({ component: 'scorer' })
   const now = deps.now ?? (() => new Date())
-  const publisher = createPublisher(deps.kafka, { log })
+  const { publisher, outbox } = deps
   const counters = {
     scored: new Counter({ name: 'churnwatch_scores_total', help: 'Customers scored, by band', labelNames: ['band'] as const, registers: [deps.registry] }),
     published: new Counter({ name: 'churnwatch_score_changes_published_total', help: 'Material score changes committed for publishing (relayed by the Kafka outbox)', registers: [deps.registry] }),
@@ -108,13 +116,6 @@ export function createScorer(deps: ScorerDeps): Scorer {
     return outcome
   }
 
-  // Score and alert events committed by scoring (alerts also by the API) leave through the outbox; failures wait for the next tick.
-  const outbox = createOutboxRelay(
-    deps.pool,
-    (topic, messages) => publisher.publish(topic, messages),
-    (err) => log.warn({ err }, 'outbox relay failed; retrying on the next tick'),
-  )
-
   async function sweep(at?: string): Promise<{ scored: number; alertChanges: number }> {
     const started = Date.now()
     const when = at ?? asOf()
@@ -122,26 +123,18 @@ export function createScorer(deps: ScorerDeps): Scorer {
     let scored = 0
     let alertChanges = 0
     // One sweeper at a time across instances: a session-level advisory lock on a dedicated client.
-    const client = await deps.pool.connect()
-    try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(7354002) AS locked')
-      if (!rows[0]?.locked) return { scored: 0, alertChanges: 0 }
-      try {
-        for (;;) {
-          if (stopped) break
-          const ids = await listCustomerIds(deps.pool, { ...(afterId !== undefined ? { afterId } : {}), limit: SWEEP_CHUNK })
-          if (ids.length === 0) break
-          afterId = ids[ids.length - 1]
-          const outcome = await runBatch(ids, when)
-          scored += outcome?.scored ?? 0
-          alertChanges += outcome?.alertChanges.length ?? 0
-        }
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(7354002)')
+    const run = await withSessionLock(deps.pool, ADVISORY_LOCKS.sweep, async () => {
+      for (;;) {
+        if (stopped) break
+        const ids = await listCustomerIds(deps.pool, { ...(afterId !== undefined ? { afterId } : {}), limit: SWEEP_CHUNK })
+        if (ids.length === 0) break
+        afterId = ids[ids.length - 1]
+        const outcome = await runBatch(ids, when)
+        scored += outcome?.scored ?? 0
+        alertChanges += outcome?.alertChanges.length ?? 0
       }
-    } finally {
-      client.release()
-    }
+    })
+    if (!run.locked) return { scored: 0, alertChanges: 0 }
     log.info({ asOf: when, scored, alertChanges, ms: Date.now() - started }, 'sweep done')
     return { scored, alertChanges }
   }
@@ -190,10 +183,9 @@ export function createScorer(deps: ScorerDeps): Scorer {
       ])
       if (deps.clock === 'data') dataClock = (await storedEventRange(deps.pool))?.last.getTime() ?? 0
       await refreshModel()
-      await publisher.connect()
       await runner.start()
       sweepTimer = setInterval(sweepSoon, deps.sweepIntervalMs)
-      // Leftovers of a crash between commit and relay, or of a relay that failed.
+      // Leftovers of a crash between commit and relay, of a relay that failed, or of the API's relay in another process.
       await outbox.flush()
       outboxTimer = setInterval(() => void outbox.flush(), OUTBOX_RELAY_INTERVAL_MS)
       modelTimer = setInterval(() => {
@@ -214,9 +206,6 @@ export function createScorer(deps: ScorerDeps): Scorer {
       clearInterval(outboxTimer)
       await runner.stop()
       await sweeping
-      // A relay waiting out a broker outage ends with the publisher; its rows stay for the next start.
-      await publisher.disconnect()
-      await outbox.idle()
       log.info('scorer stopped')
     },
   }

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import type { AlertEvent, ChurnEvent, RiskScoreEvent } from '@churnwatch/contract'
 import { backfillLines } from '@churnwatch/ingest'
-import { createKafka } from '@churnwatch/kafka'
+import { createKafka, createPublisher, type Publisher } from '@churnwatch/kafka'
 import { createLogger, createMetricsRegistry } from '@churnwatch/observability'
 import { simulateBusiness } from '@churnwatch/simulator'
-import { activateModel, createEndpoint, createWebhookStore, getActiveModel, insertModel, migrate } from '@churnwatch/storage'
+import { activateModel, createEndpoint, createOutboxRelay, createWebhookStore, getActiveModel, insertModel, migrate, type OutboxRelay } from '@churnwatch/storage'
 import { collectMessages, createTestDatabase, produceMessages, uniqueName, waitFor, type TestDatabase } from '@churnwatch/testkit'
 import { selectTensorflowBackend, trainAndRegister } from '@churnwatch/training'
 import { createWebhookDispatcher, generateSecret } from '@churnwatch/webhooks'
@@ -21,7 +21,7 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
   const asOf = '2026-02-01T00:00:00.000Z'
   const later = new Date(Date.parse(asOf) + 30 * DAY).toISOString()
   // After asOf every customer goes silent: usage stops, billing (invoices, cancellations) goes on.
-  const events = ([...simulation.events()] as ChurnEvent[]).filter(
+  const events = [...simulation.events()].filter(
     (e) => Date.parse(e.occurredAt) <= Date.parse(e.kind === 'usage' ? asOf : later),
   )
   // Errors are kept for the tests that expect one (an unscorable model).
@@ -38,6 +38,8 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
   const received: Array<{ headers: IncomingHttpHeaders; body: string }> = []
   let db: TestDatabase
   let scorer: Scorer
+  let publisher: Publisher
+  let outbox: OutboxRelay
   let receiver: Server
   let stopDispatcher: () => Promise<void>
   let stopCollect: () => Promise<void>
@@ -62,9 +64,14 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
     await createEndpoint(db.pool, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, secret, eventKinds: ['risk_high'] })
 
     const kafka = createKafka({ brokers: inject('kafkaBrokers'), clientId: uniqueName('scorer'), log })
+    publisher = createPublisher(kafka, { log })
+    await publisher.connect()
+    outbox = createOutboxRelay(db.pool, (topic, messages) => publisher.publish(topic, messages), (err) => log.warn({ err }, 'outbox relay failed'))
     scorer = createScorer({
       pool: db.pool,
       kafka,
+      publisher,
+      outbox,
       log,
       registry: createMetricsRegistry({ service: 'scorer', defaultMetrics: false }),
       groupId: uniqueName('scorer_group'),
@@ -87,6 +94,8 @@ describe('scorer against real Kafka, PostgreSQL and a webhook receiver', { timeo
     await stopDispatcher()
     await stopCollect()
     await scorer.stop()
+    await publisher.disconnect()
+    await outbox.idle()
     await new Promise((resolve) => receiver.close(resolve))
     await db.drop()
   })

@@ -1,11 +1,8 @@
-import { ALERT_KINDS, ALERT_STATUSES, driverSchema } from '@churnwatch/contract'
+import { ALERT_KINDS, ALERT_STATUSES, alertChangeEvent, driverSchema } from '@churnwatch/contract'
 import {
   acknowledgeAlert,
-  alertChangeEvent,
-  createOutboxRelay,
-  enqueueKafkaMessages,
-  enqueueWebhooks,
   listAlerts,
+  recordAlertChanges,
   resolveAlert,
   withTransaction,
   type AlertTransition,
@@ -83,27 +80,19 @@ export const alertRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
 
   // Alert changes leave through the Kafka outbox, committed with the change: the answer never waits
   // for the broker, and a change the database does not hold is never published.
-  const outbox = createOutboxRelay(
-    ctx.pool,
-    (topic, messages) => ctx.publisher.publish(topic, messages),
-    (err) => ctx.log.warn({ err }, 'alerts outbox relay failed; the scorer relays what is left'),
-  )
-
   /** Applies a status change; a real change goes to the webhook and Kafka outboxes in the same transaction. */
   async function transition(alertId: string, change: 'acknowledged' | 'resolved', apply: (tx: PoolClient) => Promise<AlertTransition>) {
     const result = await withTransaction(ctx.pool, async (tx) => {
       const outcome = await apply(tx)
       if (outcome.outcome === 'changed') {
-        const event = alertChangeEvent(outcome.alert, change)
-        await enqueueWebhooks(tx, { eventType: event.kind, payload: event, customerId: event.customerId, messageIdPrefix: event.eventId })
-        await enqueueKafkaMessages(tx, ctx.topics.alerts, [{ key: event.customerId, value: event }])
+        await recordAlertChanges(tx, ctx.topics.alerts, [alertChangeEvent(outcome.alert, change)])
       }
       return outcome
     })
     if (result.outcome === 'not_found') throw notFound(`unknown alert "${alertId}"`)
     if (result.outcome === 'conflict') throw conflict(`alert "${alertId}" is already resolved; it cannot be acknowledged`)
     // In the background: a broker outage must not hold the request (the rows wait in the outbox).
-    void outbox.flush()
+    void ctx.outbox.flush()
     return result.alert
   }
 

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import type { ChurnEvent, FeaturesChangedEvent } from '@churnwatch/contract'
+import { featuresChangedEvent, type ChurnEvent, type FeaturesChangedEvent } from '@churnwatch/contract'
 import { foldEvents, type CustomerTouch } from '@churnwatch/ingest'
 import type { PartitionBatch, Publisher } from '@churnwatch/kafka'
 import type { Counter, Logger } from '@churnwatch/observability'
@@ -54,14 +53,8 @@ function announce(customers: Map<string, CustomerTouch>, batch: PartitionBatch<C
   const changed = changedAt.toISOString()
   const messages: Array<{ key: string; value: FeaturesChangedEvent }> = []
   for (const [customerId, t] of customers) {
-    const event: FeaturesChangedEvent = {
-      // Deterministic: a repeated announcement of the same batch carries the same eventId.
-      eventId: `fc-${createHash('sha256').update(`${batch.topic}\u0000${batch.partition}\u0000${batch.nextOffset}\u0000${customerId}`).digest('hex').slice(0, 32)}`,
-      customerId,
-      eventCount: t.events,
-      maxOccurredAt: new Date(t.maxAt).toISOString(),
-      changedAt: changed,
-    }
+    // Deterministic: a repeated announcement of the same batch carries the same eventId.
+    const event = featuresChangedEvent(batch, { customerId, eventCount: t.events, maxOccurredAt: new Date(t.maxAt).toISOString(), changedAt: changed })
     messages.push({ key: customerId, value: event })
   }
   return messages

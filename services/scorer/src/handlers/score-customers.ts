@@ -1,15 +1,13 @@
-import { createHash } from 'node:crypto'
-import type { RiskScoreEvent } from '@churnwatch/contract'
+import { alertChangeEvent, riskScoreEvent } from '@churnwatch/contract'
 import type { Counter, Logger } from '@churnwatch/observability'
 import { readHistoriesForScoring, scoreHistories, type ActiveScorer, type ScoredCustomer } from '@churnwatch/scoring'
 import {
-  alertChangeEvent,
   deleteScores,
   enqueueKafkaMessages,
-  enqueueWebhooks,
   lockCustomers,
   lockLiveAlerts,
   readCurrentScores,
+  recordAlertChanges,
   saveScores,
   withTransaction,
   writeAlerts,
@@ -77,13 +75,9 @@ export function createScoreCustomers(deps: ScoreCustomersDeps) {
         changes.push(...decideAlerts(inactiveSignal(customerId, asOf, state.status), liveAlerts, options))
       }
       await writeAlerts(tx, changes.map((c) => toAlertRow(c)))
-      const alertEvents = changes.map((c) => alertChangeEvent(c.alert, c.change))
-      for (const event of alertEvents) {
-        await enqueueWebhooks(tx, { eventType: event.kind, payload: event, customerId: event.customerId, messageIdPrefix: event.eventId })
-      }
-      const scoreEvents = rows.filter((r) => r.material).map((r) => toScoreEvent(r))
+      const scoreEvents = rows.filter((r) => r.material).map((r) => riskScoreEvent(r))
       await enqueueKafkaMessages(tx, deps.topics.riskScores, scoreEvents.map((e) => ({ key: e.customerId, value: e })))
-      await enqueueKafkaMessages(tx, deps.topics.alerts, alertEvents.map((e) => ({ key: e.customerId, value: e })))
+      await recordAlertChanges(tx, deps.topics.alerts, changes.map((c) => alertChangeEvent(c.alert, c.change)))
       for (const s of scored) deps.counters.scored.inc({ band: s.band })
       deps.counters.published.inc(scoreEvents.length)
       for (const c of changes) deps.counters.alerts.inc({ kind: c.alert.kind, change: c.change })
@@ -158,18 +152,5 @@ function toAlertRow({ alert }: AlertChange): AlertRow {
     acknowledgedAt: alert.acknowledgedAt,
     resolvedAt: alert.status === 'resolved' ? alert.resolvedAt : null,
     resolution: alert.status === 'resolved' ? alert.resolution : null,
-  }
-}
-
-
-function toScoreEvent(r: ReturnType<typeof toScoreRow>): RiskScoreEvent {
-  return {
-    eventId: `rs_${createHash('sha256').update(`${r.customerId}\u0000${r.modelVersion}\u0000${r.asOf}`).digest('hex').slice(0, 32)}`,
-    customerId: r.customerId,
-    probability: r.probability,
-    band: r.band,
-    drivers: r.drivers,
-    modelVersion: r.modelVersion,
-    asOf: r.asOf,
   }
 }

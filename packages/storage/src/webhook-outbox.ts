@@ -1,34 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type {
+  ClaimWebhookOptions,
+  DisableWebhookEndpoint,
+  RecordedWebhookAttempt,
+  WebhookDeliveryAttempt,
+  WebhookNotification,
+  WebhookOutboxMessage,
+  WebhookStore,
+} from '@churnwatch/contract'
 import type { Pool, Queryable } from './pool.js'
 import { withTransaction } from './pool.js'
+import { subscribedEndpoints } from './webhook-endpoints.js'
 
-/** Subscribes an endpoint to every event kind. */
-export const ALL_WEBHOOK_EVENTS = '*'
-
-/** A registered receiver, without its signing secret (read that with getEndpointSecret). */
-export interface WebhookEndpoint {
-  id: string
-  url: string
-  eventKinds: string[]
-  description: string
-  enabled: boolean
-  disabledReason: string | null
-  /** First failed attempt since the last success; null while healthy. */
-  failingSince: Date | null
-  createdAt: Date
-}
-
-export interface NewWebhookEndpoint {
-  /** `[A-Za-z0-9_-]{1,64}`; a random `ep_…` id when omitted. */
-  id?: string
-  url: string
-  /** `whsec_<base64>`, e.g. from @churnwatch/webhooks generateSecret(). */
-  secret: string
-  /** Alert kinds, 'endpoint_disabled', or '*' for all. */
-  eventKinds: readonly string[]
-  description?: string
-  now?: Date
-}
+// The webhook outbox (one message per event and subscribed endpoint) and its delivery log. The
+// dispatcher in @churnwatch/webhooks works it through createWebhookStore (the contract's WebhookStore).
 
 export type WebhookMessageStatus = 'pending' | 'delivered' | 'failed' | 'dead'
 
@@ -48,13 +33,8 @@ export interface WebhookMessage {
   redeliveredAt: Date | null
 }
 
-export interface EnqueueWebhooksInput {
-  /** The event kind; endpoints subscribed to it (or to '*') get a message. */
-  eventType: string
-  payload: Record<string, unknown>
+export interface EnqueueWebhooksInput extends WebhookNotification {
   customerId?: string | null
-  /** The caller's stable id for the event (e.g. the alert event's eventId): replays insert nothing. */
-  messageIdPrefix: string
   /** created_at and first due time; the database clock when omitted. */
   now?: Date
 }
@@ -62,53 +42,6 @@ export interface EnqueueWebhooksInput {
 export interface EnqueuedWebhook {
   messageId: string
   endpointId: string
-}
-
-/** A due message leased to one worker until `leaseUntil`, with what is needed to send it. */
-export interface ClaimedWebhookMessage {
-  messageId: string
-  endpointId: string
-  url: string
-  secret: string
-  endpointDescription: string
-  eventType: string
-  payload: Record<string, unknown>
-  customerId: string | null
-  createdAt: Date
-  /** Attempts made before this one. */
-  attempts: number
-  /** When the retry window opened: created_at, or the last manual redelivery. */
-  retryWindowStart: Date
-  /** The lease; recordAttempt only applies while the message still carries it. */
-  leaseUntil: Date
-}
-
-export interface ClaimOptions {
-  limit: number
-  now: Date
-  /** How long other workers must leave the claimed messages alone; longer than a delivery can take. */
-  leaseMs: number
-}
-
-export type AttemptOutcome = { status: 'delivered' } | { status: 'failed'; nextAttemptAt: Date } | { status: 'dead' }
-
-export interface WebhookAttempt {
-  messageId: string
-  endpointId: string
-  leaseUntil: Date
-  attemptedAt: Date
-  /** Null when no HTTP response came back. */
-  statusCode: number | null
-  latencyMs: number
-  error: string | null
-  outcome: AttemptOutcome
-}
-
-export interface RecordedAttempt {
-  /** False when the lease was lost (redelivered, endpoint disabled or re-claimed): the outbox row was left alone. */
-  applied: boolean
-  /** The endpoint's failing_since after this attempt. */
-  endpointFailingSince: Date | null
 }
 
 /** One row of an endpoint's delivery log. */
@@ -121,25 +54,6 @@ export interface WebhookDelivery {
   latencyMs: number
   ok: boolean
   error: string | null
-}
-
-export interface DisableEndpointInput {
-  endpointId: string
-  reason: string
-  now?: Date
-  /** An event for the other subscribed endpoints, enqueued in the same transaction. */
-  notify?: Omit<EnqueueWebhooksInput, 'now' | 'customerId'>
-}
-
-interface RawEndpoint {
-  id: string
-  url: string
-  event_kinds: string[]
-  description: string
-  enabled: boolean
-  disabled_reason: string | null
-  failing_since: Date | null
-  created_at: Date
 }
 
 interface RawMessage {
@@ -170,23 +84,9 @@ interface RawDelivery {
 
 type ClaimedRow = Omit<RawMessage, 'status' | 'delivered_at' | 'last_error'> & { url: string; secret: string; description: string }
 
-const ENDPOINT_COLUMNS = 'id, url, event_kinds, description, enabled, disabled_reason, failing_since, created_at'
 const MESSAGE_COLUMNS = `message_id, endpoint_id, event_type, payload, customer_id, created_at, next_attempt_at, attempts,
   status, delivered_at, last_error, redelivered_at`
 const DELIVERY_COLUMNS = 'id, message_id, endpoint_id, attempted_at, status_code, latency_ms, ok, error'
-
-function toEndpoint(r: RawEndpoint): WebhookEndpoint {
-  return {
-    id: r.id,
-    url: r.url,
-    eventKinds: r.event_kinds,
-    description: r.description,
-    enabled: r.enabled,
-    disabledReason: r.disabled_reason,
-    failingSince: r.failing_since,
-    createdAt: r.created_at,
-  }
-}
 
 function toMessage(r: RawMessage): WebhookMessage {
   return {
@@ -228,59 +128,12 @@ export function webhookMessageId(messageIdPrefix: string, endpointId: string): s
   return `msg_${createHash('sha256').update(`${messageIdPrefix}\n${endpointId}`).digest('hex').slice(0, 32)}`
 }
 
-/** Registers an endpoint (enabled). The secret is stored but never returned. */
-export async function createEndpoint(db: Queryable, input: NewWebhookEndpoint): Promise<WebhookEndpoint> {
-  const id = input.id ?? `ep_${randomBytes(12).toString('hex')}`
-  const { rows } = await db.query<RawEndpoint>(
-    `INSERT INTO webhook_endpoints (id, url, secret, event_kinds, description, created_at)
-     VALUES ($1, $2, $3, $4, $5, coalesce($6, now()))
-     RETURNING ${ENDPOINT_COLUMNS}`,
-    [id, input.url, input.secret, input.eventKinds, input.description ?? '', input.now ?? null],
-  )
-  const row = rows[0]
-  if (!row) throw new Error('INSERT … RETURNING returned no row')
-  return toEndpoint(row)
-}
-
-/** Every endpoint, oldest first. */
-export async function listEndpoints(db: Queryable): Promise<WebhookEndpoint[]> {
-  const { rows } = await db.query<RawEndpoint>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id`)
-  return rows.map(toEndpoint)
-}
-
-/** One endpoint, or undefined. */
-export async function getEndpoint(db: Queryable, id: string): Promise<WebhookEndpoint | undefined> {
-  const { rows } = await db.query<RawEndpoint>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`, [id])
-  return rows[0] ? toEndpoint(rows[0]) : undefined
-}
-
-/** The endpoint's signing secret, or undefined (for showing it to its owner once more). */
-export async function getEndpointSecret(db: Queryable, id: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = $1', [id])
-  return rows[0]?.secret
-}
-
-/** Removes an endpoint with its outbox messages and delivery log; false when it did not exist. */
-export async function deleteEndpoint(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [id])
-  return (rowCount ?? 0) > 0
-}
-
-/** Re-enables an endpoint with a clean failure record; false when it does not exist. */
-export async function enableEndpoint(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = $1',
-    [id],
-  )
-  return (rowCount ?? 0) > 0
-}
-
 /**
  * Disables an enabled endpoint, gives up its outstanding messages (status dead; redeliver revives
  * one) and enqueues `notify` to the other subscribers, all in one transaction. False when the
  * endpoint does not exist or was already disabled, so concurrent workers notify once.
  */
-export async function disableEndpoint(pool: Pool, input: DisableEndpointInput): Promise<boolean> {
+export async function disableEndpoint(pool: Pool, input: DisableWebhookEndpoint): Promise<boolean> {
   return withTransaction(pool, async (tx) => {
     const { rowCount } = await tx.query(
       'UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled',
@@ -306,24 +159,39 @@ export async function disableEndpoint(pool: Pool, input: DisableEndpointInput): 
  * Returns the messages inserted now.
  */
 export async function enqueueWebhooks(tx: Queryable, input: EnqueueWebhooksInput): Promise<EnqueuedWebhook[]> {
-  const { rows: endpoints } = await tx.query<{ id: string }>(
-    `SELECT id FROM webhook_endpoints
-     WHERE enabled AND ($1 = ANY (event_kinds) OR $2 = ANY (event_kinds))
-     ORDER BY id`,
-    [input.eventType, ALL_WEBHOOK_EVENTS],
+  return enqueueWebhookEvents(tx, [input])
+}
+
+/**
+ * enqueueWebhooks for many events in two statements however many there are (one to find the
+ * subscribers, one insert), in event order.
+ */
+export async function enqueueWebhookEvents(tx: Queryable, inputs: readonly EnqueueWebhooksInput[]): Promise<EnqueuedWebhook[]> {
+  if (inputs.length === 0) return []
+  const subscribers = await subscribedEndpoints(tx, inputs.map((i) => i.eventType))
+  const rows = inputs.flatMap((input) =>
+    (subscribers.get(input.eventType) ?? []).map((endpointId) => ({ input, endpointId, messageId: webhookMessageId(input.messageIdPrefix, endpointId) })),
   )
-  if (endpoints.length === 0) return []
-  const endpointIds = endpoints.map((e) => e.id)
-  const messageIds = endpointIds.map((id) => webhookMessageId(input.messageIdPrefix, id))
-  const { rows } = await tx.query<{ message_id: string; endpoint_id: string }>(
+  if (rows.length === 0) return []
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f)
+  const { rows: inserted } = await tx.query<{ message_id: string; endpoint_id: string }>(
     `INSERT INTO webhook_outbox (message_id, endpoint_id, event_type, payload, customer_id, created_at, next_attempt_at)
-     SELECT m.message_id, m.endpoint_id, $3, $4::jsonb, $5, coalesce($6, now()), coalesce($6, now())
-     FROM unnest($1::text[], $2::text[]) AS m (message_id, endpoint_id)
+     SELECT m.message_id, m.endpoint_id, m.event_type, m.payload, m.customer_id, coalesce(m.at, now()), coalesce(m.at, now())
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[])
+       WITH ORDINALITY AS m (message_id, endpoint_id, event_type, payload, customer_id, at, i)
+     ORDER BY m.i
      ON CONFLICT (message_id) DO NOTHING
      RETURNING message_id, endpoint_id`,
-    [messageIds, endpointIds, input.eventType, JSON.stringify(input.payload), input.customerId ?? null, input.now ?? null],
+    [
+      col((r) => r.messageId),
+      col((r) => r.endpointId),
+      col((r) => r.input.eventType),
+      col((r) => JSON.stringify(r.input.payload)),
+      col((r) => r.input.customerId ?? null),
+      col((r) => r.input.now ?? null),
+    ],
   )
-  return rows.map((r) => ({ messageId: r.message_id, endpointId: r.endpoint_id }))
+  return inserted.map((r) => ({ messageId: r.message_id, endpointId: r.endpoint_id }))
 }
 
 /**
@@ -331,7 +199,7 @@ export async function enqueueWebhooks(tx: Queryable, input: EnqueueWebhooksInput
  * next_attempt_at to now + leaseMs. `SKIP LOCKED` lets concurrent workers claim disjoint sets;
  * the lease keeps the rows away from other workers after this statement commits.
  */
-export async function claimDueMessages(db: Queryable, options: ClaimOptions): Promise<ClaimedWebhookMessage[]> {
+export async function claimDueMessages(db: Queryable, options: ClaimWebhookOptions): Promise<WebhookOutboxMessage[]> {
   const leaseUntil = new Date(options.now.getTime() + options.leaseMs)
   const { rows } = await db.query<ClaimedRow>(
     `WITH due AS (
@@ -372,7 +240,7 @@ export async function claimDueMessages(db: Queryable, options: ClaimOptions): Pr
  * it still holds this attempt's lease) and the endpoint's failure streak (failing_since set on
  * the first failure after a success, cleared on success).
  */
-export async function recordAttempt(pool: Pool, attempt: WebhookAttempt): Promise<RecordedAttempt> {
+export async function recordAttempt(pool: Pool, attempt: WebhookDeliveryAttempt): Promise<RecordedWebhookAttempt> {
   const ok = attempt.outcome.status === 'delivered'
   const nextAttemptAt = attempt.outcome.status === 'failed' ? attempt.outcome.nextAttemptAt : null
   return withTransaction(pool, async (tx) => {
@@ -437,18 +305,53 @@ export async function redeliver(db: Queryable, messageId: string, options: { now
   return rows[0] ? toMessage(rows[0]) : undefined
 }
 
-/** The store functions the webhook dispatcher uses, bound to a pool. */
-export interface PgWebhookStore {
-  claimDueMessages: (options: ClaimOptions) => Promise<ClaimedWebhookMessage[]>
-  recordAttempt: (attempt: WebhookAttempt) => Promise<RecordedAttempt>
-  disableEndpoint: (input: DisableEndpointInput) => Promise<boolean>
+/**
+ * Enqueues a `test` message for one endpoint only, whatever its subscriptions; the dispatcher
+ * delivers it like any other. Returns the message id, or undefined when the endpoint is unknown.
+ */
+export async function enqueueTestWebhook(
+  db: Queryable,
+  input: { endpointId: string; payload: Record<string, unknown>; now?: Date },
+): Promise<string | undefined> {
+  const messageId = webhookMessageId(`test_${randomBytes(12).toString('hex')}`, input.endpointId)
+  const { rowCount } = await db.query(
+    `INSERT INTO webhook_outbox (message_id, endpoint_id, event_type, payload, customer_id, created_at, next_attempt_at)
+     SELECT $1, id, 'test', $3::jsonb, NULL, coalesce($4, now()), coalesce($4, now()) FROM webhook_endpoints WHERE id = $2`,
+    [messageId, input.endpointId, JSON.stringify(input.payload), input.now ?? null],
+  )
+  return (rowCount ?? 0) > 0 ? messageId : undefined
 }
 
-/** Binds the dispatcher's store functions to `pool` (structurally @churnwatch/webhooks' WebhookStore). */
-export function createWebhookStore(pool: Pool): PgWebhookStore {
+/** The outbox message a delivery-log row belongs to, or undefined. */
+export async function deliveryMessageId(db: Queryable, deliveryId: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ message_id: string }>('SELECT message_id FROM webhook_deliveries WHERE id = $1', [deliveryId])
+  return rows[0]?.message_id
+}
+
+/** Webhook health: outbox messages per status, and endpoints failing or disabled. */
+export async function webhookHealth(
+  db: Queryable,
+): Promise<{ messagesByStatus: Record<string, number>; failingEndpoints: number; disabledEndpoints: number }> {
+  const [messages, endpoints] = await Promise.all([
+    db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM webhook_outbox GROUP BY status'),
+    db.query<{ failing: number; disabled: number }>(
+      `SELECT count(*) FILTER (WHERE enabled AND failing_since IS NOT NULL)::int AS failing,
+              count(*) FILTER (WHERE NOT enabled)::int AS disabled
+       FROM webhook_endpoints`,
+    ),
+  ])
   return {
-    claimDueMessages: (options: ClaimOptions) => claimDueMessages(pool, options),
-    recordAttempt: (attempt: WebhookAttempt) => recordAttempt(pool, attempt),
-    disableEndpoint: (input: DisableEndpointInput) => disableEndpoint(pool, input),
+    messagesByStatus: Object.fromEntries(messages.rows.map((r) => [r.status, r.n])),
+    failingEndpoints: endpoints.rows[0]?.failing ?? 0,
+    disabledEndpoints: endpoints.rows[0]?.disabled ?? 0,
+  }
+}
+
+/** Binds the dispatcher's store functions to `pool`. */
+export function createWebhookStore(pool: Pool): WebhookStore {
+  return {
+    claimDueMessages: (options) => claimDueMessages(pool, options),
+    recordAttempt: (attempt) => recordAttempt(pool, attempt),
+    disableEndpoint: (input) => disableEndpoint(pool, input),
   }
 }

@@ -65,7 +65,7 @@ async function walk(db: TestDatabase, query: Omit<ScoreListQuery, 'after'>, betw
   return seen
 }
 
-describe('API queries against real PostgreSQL', () => {
+describe('aggregate queries against real PostgreSQL', () => {
   let db: TestDatabase
   beforeAll(async () => {
     db = await createTestDatabase('cw_api_queries')

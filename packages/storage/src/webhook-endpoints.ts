@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto'
+import type { Queryable } from './pool.js'
+
+// Webhook endpoints: the receivers an admin registers, with their subscriptions and health.
+
+/** Subscribes an endpoint to every event kind. */
+export const ALL_WEBHOOK_EVENTS = '*'
+
+/** A registered receiver, without its signing secret (read that with getEndpointSecret). */
+export interface WebhookEndpoint {
+  id: string
+  url: string
+  eventKinds: string[]
+  description: string
+  enabled: boolean
+  disabledReason: string | null
+  /** First failed attempt since the last success; null while healthy. */
+  failingSince: Date | null
+  createdAt: Date
+}
+
+export interface NewWebhookEndpoint {
+  /** `[A-Za-z0-9_-]{1,64}`; a random `ep_…` id when omitted. */
+  id?: string
+  url: string
+  /** `whsec_<base64>`, e.g. from @churnwatch/webhooks generateSecret(). */
+  secret: string
+  /** Alert kinds, 'endpoint_disabled', or '*' for all. */
+  eventKinds: readonly string[]
+  description?: string
+  now?: Date
+}
+
+interface RawEndpoint {
+  id: string
+  url: string
+  event_kinds: string[]
+  description: string
+  enabled: boolean
+  disabled_reason: string | null
+  failing_since: Date | null
+  created_at: Date
+}
+
+const ENDPOINT_COLUMNS = 'id, url, event_kinds, description, enabled, disabled_reason, failing_since, created_at'
+
+function toEndpoint(r: RawEndpoint): WebhookEndpoint {
+  return {
+    id: r.id,
+    url: r.url,
+    eventKinds: r.event_kinds,
+    description: r.description,
+    enabled: r.enabled,
+    disabledReason: r.disabled_reason,
+    failingSince: r.failing_since,
+    createdAt: r.created_at,
+  }
+}
+
+/** Registers an endpoint (enabled). The secret is stored but never returned. */
+export async function createEndpoint(db: Queryable, input: NewWebhookEndpoint): Promise<WebhookEndpoint> {
+  const id = input.id ?? `ep_${randomBytes(12).toString('hex')}`
+  const { rows } = await db.query<RawEndpoint>(
+    `INSERT INTO webhook_endpoints (id, url, secret, event_kinds, description, created_at)
+     VALUES ($1, $2, $3, $4, $5, coalesce($6, now()))
+     RETURNING ${ENDPOINT_COLUMNS}`,
+    [id, input.url, input.secret, input.eventKinds, input.description ?? '', input.now ?? null],
+  )
+  const row = rows[0]
+  if (!row) throw new Error('INSERT … RETURNING returned no row')
+  return toEndpoint(row)
+}
+
+/** Every endpoint, oldest first. */
+export async function listEndpoints(db: Queryable): Promise<WebhookEndpoint[]> {
+  const { rows } = await db.query<RawEndpoint>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id`)
+  return rows.map(toEndpoint)
+}
+
+/** One endpoint, or undefined. */
+export async function getEndpoint(db: Queryable, id: string): Promise<WebhookEndpoint | undefined> {
+  const { rows } = await db.query<RawEndpoint>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`, [id])
+  return rows[0] ? toEndpoint(rows[0]) : undefined
+}
+
+/** The endpoint's signing secret, or undefined (for showing it to its owner once more). */
+export async function getEndpointSecret(db: Queryable, id: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = $1', [id])
+  return rows[0]?.secret
+}
+
+/** Removes an endpoint with its outbox messages and delivery log; false when it did not exist. */
+export async function deleteEndpoint(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [id])
+  return (rowCount ?? 0) > 0
+}
+
+/** Re-enables an endpoint with a clean failure record; false when it does not exist. */
+export async function enableEndpoint(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = $1',
+    [id],
+  )
+  return (rowCount ?? 0) > 0
+}
+
+/**
+ * The enabled endpoints subscribed to each of `eventTypes` (by name or through '*'), ids in
+ * order, in one query; event types nobody listens to are absent.
+ */
+export async function subscribedEndpoints(db: Queryable, eventTypes: readonly string[]): Promise<Map<string, string[]>> {
+  const subscribers = new Map<string, string[]>()
+  if (eventTypes.length === 0) return subscribers
+  const { rows } = await db.query<{ event_type: string; id: string }>(
+    `SELECT t.event_type, e.id
+     FROM (SELECT DISTINCT unnest($1::text[]) AS event_type) t
+     JOIN webhook_endpoints e ON e.enabled AND (t.event_type = ANY (e.event_kinds) OR $2 = ANY (e.event_kinds))
+     ORDER BY t.event_type, e.id`,
+    [eventTypes, ALL_WEBHOOK_EVENTS],
+  )
+  for (const r of rows) {
+    const ids = subscribers.get(r.event_type) ?? []
+    ids.push(r.id)
+    subscribers.set(r.event_type, ids)
+  }
+  return subscribers
+}
