@@ -76,7 +76,7 @@ for (const file of reports) {
         matchedQuarantine.add(entry)
         count.quarantined++
         if (test.status === 'failed') count.quarantinedFailed++
-        const outcome = test.status === 'failed' ? `failed: ${reasons()}` : test.meta?.notRun ? 'not run' : test.status
+        const outcome = test.status === 'failed' ? `failed: ${reasons()}` : suite.status === 'failed' && test.meta?.declared === 'run' && test.status !== 'passed' ? 'not run' : test.status
         lines.push(`QUARANTINED ${where} > ${test.fullName}: ${outcome} (${entry.reason ?? 'no reason given'})`)
         continue
       }
@@ -86,7 +86,8 @@ for (const file of reports) {
       } else if (test.status === 'failed') {
         count.failed++
         lines.push(`FAILED ${where} > ${test.fullName}: ${reasons()}`)
-      } else if (test.meta?.notRun) {
+      } else if (suite.status === 'failed' && (test.meta?.notRun || test.meta?.declared === 'run')) {
+        // Meant to run, skipped in a failed suite: a hook failed before it (setup file's note).
         count.notRun++
         notRun.push(test)
       } else {
@@ -94,8 +95,8 @@ for (const file of reports) {
       }
     }
     if (notRun.length > 0) {
-      const reason = notRun[0].meta.notRun
-      lines.push(`NOT RUN ${where}: ${notRun.length} test(s) after a failed hook (${reason}): ${notRun.map((t) => t.fullName).join('; ')}`)
+      const reason = notRun.find((t) => t.meta.notRun)?.meta.notRun ?? firstLines(suite.message) ?? 'see the log above'
+      lines.push(`NOT RUN ${where}: ${notRun.length} test(s) after a failed hook (${reason || 'see the log above'}): ${notRun.map((t) => t.fullName).join('; ')}`)
     }
     // A suite that failed outside its tests: an import or collection error, or a throwing hook.
     if (suite.status === 'failed' && !suite.assertionResults?.some((t) => t.status === 'failed')) {

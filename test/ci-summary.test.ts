@@ -69,9 +69,13 @@ describe('CI summary of the vitest reports', () => {
     runFixture('broken', join(repo, 'packages/demo/.vitest/int.json'))
 
     const { status, lines } = summarize(repo)
+    // The hook's error reaches the report only when vitest had not sent the skipped tests yet (it
+    // batches updates): otherwise the line points at the log, where vitest printed it.
     expect(lines.filter((l) => l.startsWith('NOT RUN')).sort()).toEqual([
-      expect.stringMatching(/^NOT RUN .*hook\.fixture\.ts: 2 test\(s\) after a failed hook \(a world that cannot be built: broker unreachable\): a world that cannot be built publishes; a world that cannot be built consumes$/),
-      expect.stringMatching(/^NOT RUN .*top-hook\.fixture\.ts: 1 test\(s\) after a failed hook \(top-hook\.fixture\.ts: database refused the connection\): reads$/),
+      expect.stringMatching(
+        /^NOT RUN .*hook\.fixture\.ts: 2 test\(s\) after a failed hook \((a world that cannot be built: broker unreachable|see the log above)\): a world that cannot be built publishes; a world that cannot be built consumes$/,
+      ),
+      expect.stringMatching(/^NOT RUN .*top-hook\.fixture\.ts: 1 test\(s\) after a failed hook \((top-hook\.fixture\.ts: )?database refused the connection\): reads$/),
     ])
     expect(lines.filter((l) => l.startsWith('FAILED SUITE')).sort()).toEqual([
       expect.stringMatching(/^FAILED SUITE .*hook\.fixture\.ts: a hook failed$/),

@@ -2,7 +2,8 @@
 // JSON report would otherwise lose, so .ci/summarize-tests.mjs can name it at the end of a CI log:
 // - failedAttempts: every failed attempt with the lines its diff disagrees on (a retry, where one is
 //   configured, stays visible even when it passed);
-// - notRun: why a test meant to run never did (a beforeAll that threw marks it "skipped").
+// - declared / notRun: that a test was meant to run, and why it never did (a beforeAll that threw
+//   marks it "skipped").
 import { afterAll, afterEach, beforeAll } from 'vitest'
 
 // eslint-disable-next-line no-control-regex
@@ -48,13 +49,14 @@ afterEach(({ task }) => {
   Object.assign(task.meta, { failedAttempts })
 })
 
-// Before any hook of the file runs, note which tests are meant to run: a failed beforeAll turns
-// them into skipped ones, indistinguishable in the report from an `it.skip`.
-const meantToRun = new Set<TaskNode>()
+// Before any hook of the file runs, each test notes whether it is meant to run (`declared`): a
+// failed beforeAll turns it into a skipped one, indistinguishable in the report from an `it.skip`.
+// Set now, the note travels with the update that reports the test skipped; `notRun` (the hook's
+// error, set after the fact) only reaches tests vitest had not reported yet, so it is a hint.
 // Hooks get (context, suite); vitest insists the context be destructured.
 // eslint-disable-next-line no-empty-pattern
 beforeAll(({}, file) => {
-  for (const test of tests(file as TaskNode)) if (test.mode === 'run') meantToRun.add(test)
+  for (const test of tests(file as TaskNode)) Object.assign(test.meta, { declared: test.mode })
 })
 
 // eslint-disable-next-line no-empty-pattern
@@ -64,7 +66,7 @@ afterAll(({}, file) => {
     const here = errors.length > 0 ? `${suite.name}: ${firstLine(errors[0]?.message)}` : reason
     for (const child of suite.tasks ?? []) {
       if (child.type !== 'test') visit(child, here)
-      else if (here && meantToRun.has(child) && child.result?.state !== 'pass' && child.result?.state !== 'fail') {
+      else if (here && (child.meta as { declared?: string }).declared === 'run' && child.result?.state === 'skip') {
         Object.assign(child.meta, { notRun: here })
       }
     }
