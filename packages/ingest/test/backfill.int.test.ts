@@ -11,15 +11,17 @@ describe('backfill into real PostgreSQL', () => {
   const events: ChurnEvent[] = [...simulation.events()]
   const lines = events.map((e) => JSON.stringify(e))
   let db: TestDatabase
+  let loaded: Awaited<ReturnType<typeof backfillLines>>
+  // Every test reads the world of this hook, never one another test left behind.
   beforeAll(async () => {
     db = await createTestDatabase('cw_backfill')
     await migrate(db.pool)
+    loaded = await backfillLines(db.pool, lines, { batchSize: 700 })
   })
   afterAll(() => db.drop())
 
   it('stores histories that compute the same features as the raw events, at any asOf', async () => {
-    const result = await backfillLines(db.pool, lines, { batchSize: 700 })
-    expect(result).toEqual({ accepted: events.length, duplicates: 0, rejected: [] })
+    expect(loaded).toEqual({ accepted: events.length, duplicates: 0, rejected: [] })
     const featureSet = defineFeatureSet(['login', 'api_call'])
     const ids = [...new Set(events.map((e) => e.customerId))].sort()
     const stored = new Map((await readCustomerHistories(db.pool, ids)).map((h) => [h.customerId, h as CustomerHistory]))

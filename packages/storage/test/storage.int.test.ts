@@ -7,9 +7,11 @@ describe('storage against real PostgreSQL', () => {
   let db: TestDatabase
   let pool: Pool
 
+  // A migrated database for the tests that need one; the first test migrates an empty one of its own.
   beforeAll(async () => {
     db = await createTestDatabase('cw_storage')
     pool = createPool({ connectionString: db.url, max: 3 })
+    await migrate(pool)
   })
   afterAll(async () => {
     await pool.end()
@@ -17,13 +19,18 @@ describe('storage against real PostgreSQL', () => {
   })
 
   it('applies every migration once and records it', async () => {
-    const first = await migrate(pool)
-    const all = await loadMigrations()
-    expect(first.applied).toHaveLength(all.length)
-    const second = await migrate(pool)
-    expect(second).toEqual({ applied: [], alreadyApplied: all.length })
-    const { rows } = await pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
-    expect(rows.map((r) => r.version)).toEqual(all.map((m) => m.version))
+    const empty = await createTestDatabase('cw_storage_empty')
+    try {
+      const first = await migrate(empty.pool)
+      const all = await loadMigrations()
+      expect(first.applied).toHaveLength(all.length)
+      const second = await migrate(empty.pool)
+      expect(second).toEqual({ applied: [], alreadyApplied: all.length })
+      const { rows } = await empty.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+      expect(rows.map((r) => r.version)).toEqual(all.map((m) => m.version))
+    } finally {
+      await empty.drop()
+    }
   })
 
   it('refuses to run when an applied migration was edited', async () => {

@@ -13,17 +13,20 @@ describe('training and scoring from stored history', { timeout: 180_000 }, () =>
   const events: ChurnEvent[] = [...simulation.events()]
   const asOf = '2026-03-01T00:00:00Z'
   let db: TestDatabase
+  let logistic: Awaited<ReturnType<typeof trainAndRegister>>
+  let gbdt: Awaited<ReturnType<typeof trainAndRegister>>
+  // Every test reads the world of this hook (history, two models, GBDT active), never one another test left behind.
   beforeAll(async () => {
     db = await createTestDatabase('cw_train')
     await migrate(db.pool)
     await backfillLines(db.pool, events.map((e) => JSON.stringify(e)))
     await selectTensorflowBackend()
-  }, 120_000)
+    logistic = await trainAndRegister(db.pool, { asOf, kind: 'logistic' })
+    gbdt = await trainAndRegister(db.pool, { asOf, kind: 'gbdt', activate: true })
+  }, 300_000)
   afterAll(() => db.drop())
 
   it('trains logistic and GBDT models on a time-based holdout, stores both with metrics, and activates one', async () => {
-    const logistic = await trainAndRegister(db.pool, { asOf, kind: 'logistic' })
-    const gbdt = await trainAndRegister(db.pool, { asOf, kind: 'gbdt', activate: true })
     for (const outcome of [logistic, gbdt]) {
       expect(outcome.holdoutRows).toBeGreaterThan(100)
       expect(outcome.trainingRows).toBeGreaterThan(outcome.holdoutRows)
