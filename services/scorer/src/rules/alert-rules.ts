@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { AlertKind, Driver } from '@churnwatch/contract'
+import type { AlertFields, AlertKind, Driver } from '@churnwatch/contract'
 import type { BandThresholds } from '@churnwatch/scoring'
 import { suggestPlay } from './plays.js'
 
@@ -16,18 +16,9 @@ export interface CustomerSignal {
   baselineEvents14d: number
 }
 
-/** A live (open or acknowledged) alert. */
-export interface LiveAlert {
-  alertId: string
-  customerId: string
-  kind: AlertKind
+/** A live (open or acknowledged) alert: the event's fields plus when it was acknowledged. */
+export interface LiveAlert extends AlertFields {
   status: 'open' | 'acknowledged'
-  probability: number
-  revenueAtRisk: number
-  drivers: Driver[]
-  play: string
-  createdAt: string
-  updatedAt: string
   acknowledgedAt: string | null
 }
 
