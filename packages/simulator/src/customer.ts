@@ -312,6 +312,20 @@ export function preexistingStartEvent(c: CustomerState): SimBillingEvent {
   return billingEvent(c, 'subscription_started', { mrr: c.mrr, plan: c.plan, periodEndDay })
 }
 
+/**
+ * With contracts on, the invoice of the term in progress at the simulation start of a customer that
+ * existed before it (as a billing export would hold it), paid at its renewal; null otherwise. Its
+ * `currentPeriodEnd` is the first renewal in the simulation.
+ */
+export function preexistingTermInvoice(c: CustomerState, simStartDay: number): { event: SimBillingEvent; day: number; second: number } | null {
+  if (c.noticeDays === null || c.startDay >= simStartDay) return null
+  let day = c.startDay
+  for (let next = followingRenewal(c, day); next < simStartDay; next = followingRenewal(c, next)) day = next
+  // The sign-up invoice follows the start within seconds; a later renewal is charged at night.
+  const second = day === c.startDay ? Math.min(c.startSecond + 20, 86_399) : 2 * HOUR
+  return { event: billingEvent(c, 'invoice_paid', { plan: c.plan, amount: c.mrr * c.termMonths }), day, second }
+}
+
 /** The account event of a customer at sign-up (with `accounts`), or null. */
 export function signUpAccountEvent(c: CustomerState): SimAccountEvent | null {
   const a = c.account

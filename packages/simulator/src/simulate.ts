@@ -4,6 +4,7 @@ import {
   generateUsage,
   isActive,
   preexistingStartEvent,
+  preexistingTermInvoice,
   signUpAccountEvent,
   stepLifecycle,
   type CustomerState,
@@ -129,10 +130,17 @@ function createRun(o: ResolvedSimulateOptions, startDay: number, emit: boolean):
         const account = signUpAccountEvent(c)
         for (const event of account === null ? [preexistingStartEvent(c)] : [account, preexistingStartEvent(c)]) {
           event.occurredAt = c.startedAt
-          assignId(event)
           events.push(event)
         }
+        const invoice = preexistingTermInvoice(c, startDay)
+        if (invoice !== null) {
+          invoice.event.occurredAt = formatInstant(invoice.day, invoice.second)
+          events.push(invoice.event)
+        }
       }
+      // Term invoices interleave with later sign-ups; a stable sort keeps ties in generation order.
+      if (o.contracts !== null) events.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
+      for (const event of events) assignId(event)
       return events
     },
     simulateDay(day) {
