@@ -1,5 +1,9 @@
 // `npm run bench -- model [--customers 10000] [--months 24] [--seed 7] [--events-per-user-day 0.25]
-//                        [--score-customers 1000000] [--score-runs 1]`
+//                        [--score-customers 1000000] [--score-runs 1] [--annual-share 0] [--accounts 0]`
+//
+// `--annual-share 0.4` (any X > 0) simulates the contract-heavy configuration: contract terms on,
+// that share of annual contracts (renewals, notice, 12 x MRR invoices); `--accounts 1` adds segments,
+// owners and account events. Both off by default, so the default figures stay comparable.
 //
 // 1. Simulates a business, backfills it into a fresh database, trains logistic and GBDT models at
 //    the end of the simulation and reports their time-based holdout ROC AUC next to the
@@ -23,9 +27,13 @@ import { createTempDatabase, infraEndpoints, median, parseFlags, progressLine, R
 const argv = process.argv.slice(2)
 const options = parseFlags(
   argv,
-  { customers: 10_000, months: 24, seed: 7, eventsPerUserDay: 0.25, scoreCustomers: 1_000_000, scoreRuns: 1 },
-  'usage: npm run bench -- model [--customers 10000] [--months 24] [--seed 7] [--events-per-user-day 0.25] [--score-customers 1000000] [--score-runs 1]',
+  { customers: 10_000, months: 24, seed: 7, eventsPerUserDay: 0.25, scoreCustomers: 1_000_000, scoreRuns: 1, annualShare: 0, accounts: 0 },
+  'usage: npm run bench -- model [--customers 10000] [--months 24] [--seed 7] [--events-per-user-day 0.25] [--score-customers 1000000] [--score-runs 1] [--annual-share 0] [--accounts 0]',
 )
+if (!(options.annualShare >= 0 && options.annualShare <= 1)) {
+  process.stderr.write(`--annual-share must be in [0, 1], got ${options.annualShare}\n`)
+  process.exit(2)
+}
 const DAY = 86_400_000
 const { databaseUrl } = infraEndpoints()
 
@@ -58,7 +66,14 @@ async function measureQuality() {
   const pool = createPool({ connectionString: db.url, max: 6 })
   try {
     await migrate(pool)
-    const simulation = simulateBusiness({ customers: options.customers, months: options.months, seed: options.seed, eventsPerActiveUserPerDay: options.eventsPerUserDay })
+    const simulation = simulateBusiness({
+      customers: options.customers,
+      months: options.months,
+      seed: options.seed,
+      eventsPerActiveUserPerDay: options.eventsPerUserDay,
+      ...(options.annualShare > 0 ? { contracts: { annualShare: options.annualShare } } : {}),
+      accounts: options.accounts > 0,
+    })
     const show = progressLine('backfill')
     const started = Date.now()
     async function* lines() {

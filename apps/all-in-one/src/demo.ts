@@ -20,6 +20,8 @@ const { values: flags } = parseArgs({
     months: { type: 'string', default: '18' },
     seed: { type: 'string', default: '42' },
     'events-per-user-day': { type: 'string', default: '0.2' },
+    // A B2B business as most look: 40 % annual contracts deciding at renewal, segments and owners.
+    'annual-share': { type: 'string', default: '0.4' },
   },
 })
 
@@ -57,7 +59,7 @@ async function demo(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'churnwatch-demo-'))
   let asOf: string
   try {
-    await runCli(['simulate', '--customers', flags.customers, '--months', flags.months, '--seed', flags.seed, '--events-per-user-day', flags['events-per-user-day'], '--out', dir], env)
+    await runCli(['simulate', '--customers', flags.customers, '--months', flags.months, '--seed', flags.seed, '--events-per-user-day', flags['events-per-user-day'], '--annual-share', flags['annual-share'], '--accounts', '--out', dir], env)
     await runCli(['produce', join(dir, 'events.ndjson'), '--wait'], env)
     asOf = lastEventTime(join(dir, 'events.ndjson'))
   } finally {

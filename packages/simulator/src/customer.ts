@@ -2,10 +2,15 @@ import { dayOfMonth, formatInstant, nextBillingDay, type DayInfo } from './calen
 import {
   ACCOUNT,
   CHURN_FLOW,
+  CONTRACT,
+  COUNTRIES,
   ENGAGEMENT,
   HAZARD,
+  INDUSTRIES,
+  OWNER_CHANGE_RATE,
   PLAN_MIX,
   PLANS,
+  SEGMENTS,
   dailyVoluntaryHazard,
   idleSeatShare,
   listMrr,
@@ -17,14 +22,17 @@ import {
 } from './model.js'
 import { createRng, hash01, mixSeed, type Rng } from './rng.js'
 import type {
+  SimAccountEvent,
   SimBillingEvent,
   SimBillingType,
   SimCancelReason,
   SimChurn,
   SimChurnReason,
   SimEvent,
+  SimInterval,
   SimMonthTruth,
   SimPlan,
+  SimSegment,
   SimUsageAction,
 } from './types.js'
 
@@ -35,6 +43,24 @@ export interface EventSink {
   push(event: SimEvent, second: number): void
 }
 
+/** What a customer needs of the options beyond the seed; both off reproduce the original business. */
+export interface CustomerOptions {
+  /** Contract terms on (annual share and notice), or null: monthly terms, no term fields emitted. */
+  contracts: { annualShare: number; noticeDays: number } | null
+  /** Segments, owners and account events. */
+  accounts: boolean
+}
+
+/** Account (CRM) facts of a customer, drawn at creation. */
+export interface AccountFacts {
+  segment: SimSegment
+  industry: string
+  country: string
+  employees: number
+  ownerId: string
+  channel: string
+}
+
 /** Mutable per-customer state. Days are UTC epoch days, seconds are seconds of that day. */
 export interface CustomerState {
   index: number
@@ -43,6 +69,16 @@ export interface CustomerState {
   lifecycle: Rng
   usage: Rng
   traitSeed: number
+  /** Sign-up attributes and owner changes; never drawn with the options off, so streams stay as they were. */
+  terms: Rng
+  /** 12 on an annual contract, else 1 (billed and renewable monthly). */
+  termMonths: 1 | 12
+  /** Days of notice an annual customer must give before its renewal; term fields are emitted when not null. */
+  noticeDays: number | null
+  account: AccountFacts | null
+  /** The subscription will not renew (auto-renew off, or cancelled to the period end). */
+  cancelAtPeriodEnd: boolean
+  autoRenewOffDay: number
   status: CustomerStatus
   startDay: number
   startSecond: number
@@ -95,9 +131,12 @@ export function createCustomer(
   startSecond: number,
   simStartDay: number,
   churnScale: number,
+  options: CustomerOptions = { contracts: null, accounts: false },
 ): CustomerState {
   const r = createRng(mixSeed(seed, index, 1))
-  const plan = pickPlan(r.next())
+  const terms = createRng(mixSeed(seed, index, 4))
+  const segment = options.accounts ? pickFromMix(segmentMix(), terms.next()) : undefined
+  const plan = segment === undefined ? pickPlan(r.next()) : pickFromMix(SEGMENTS[segment].planMix, r.next())
   const [minSeats, maxSeats] = PLANS[plan].seatsAtStart
   const preexisting = startDay < simStartDay
   const tenureYears = preexisting ? Math.floor((simStartDay - startDay) / 365) : 0
@@ -105,7 +144,11 @@ export function createCustomer(
   for (let y = 0; y < tenureYears; y++) {
     if (r.chance(CHURN_FLOW.priceIncrease.probability)) priceFactor *= 1 + uniform(r, CHURN_FLOW.priceIncrease.range)
   }
-  const seats = r.int(minSeats, maxSeats)
+  const drawnSeats = r.int(minSeats, maxSeats)
+  const seats =
+    segment === undefined || PLANS[plan].extraSeatMrr === 0 ? drawnSeats : Math.round(drawnSeats * SEGMENTS[segment].seatScale)
+  const annualChance = options.contracts === null ? 0 : options.contracts.annualShare * (segment === undefined ? 1 : SEGMENTS[segment].annualFactor)
+  const termMonths = options.contracts !== null && terms.chance(Math.min(1, annualChance)) ? 12 : 1
   const userShare = preexisting ? uniform(r, [0.55, 1]) : uniform(r, [0.2, 0.5])
   const userCount = Math.max(1, Math.round(seats * userShare))
   // Customers that already survived a while are, on average, the more engaged ones.
@@ -119,6 +162,12 @@ export function createCustomer(
     lifecycle: r,
     usage: createRng(mixSeed(seed, index, 2)),
     traitSeed: mixSeed(seed, index, 3),
+    terms,
+    termMonths,
+    noticeDays: options.contracts === null ? null : options.contracts.noticeDays,
+    account: segment === undefined ? null : drawAccount(terms, segment),
+    cancelAtPeriodEnd: false,
+    autoRenewOffDay: NEVER,
     status: preexisting ? 'active' : 'pending',
     startDay,
     startSecond,
@@ -132,8 +181,8 @@ export function createCustomer(
     z,
     episodeStartDay: startDay,
     anchorDom,
-    nextBillDay: preexisting ? nextBillingDay(anchorDom, simStartDay - 1) : NEVER,
-    cyclesBilled: preexisting ? Math.floor((simStartDay - startDay) / 30.4375) + 1 : 0,
+    nextBillDay: NEVER,
+    cyclesBilled: 0,
     priceShock: 0,
     failShock: 0,
     ticketLoad: 0,
@@ -154,8 +203,82 @@ export function createCustomer(
     churns: [],
     monthly: [],
   }
-  if (preexisting) seedChurnPipeline(c, simStartDay, churnScale)
+  if (preexisting) {
+    if (termMonths === 1) {
+      c.nextBillDay = nextBillingDay(anchorDom, simStartDay - 1)
+      c.cyclesBilled = Math.floor((simStartDay - startDay) / 30.4375) + 1
+    } else {
+      let renewal = followingRenewal(c, startDay)
+      c.cyclesBilled = 1
+      for (; renewal < simStartDay; renewal = followingRenewal(c, renewal)) c.cyclesBilled++
+      c.nextBillDay = renewal
+    }
+    seedChurnPipeline(c, simStartDay, churnScale)
+  }
   return c
+}
+
+function segmentMix(): Record<SimSegment, number> {
+  return { smb: SEGMENTS.smb.share, mid_market: SEGMENTS.mid_market.share, enterprise: SEGMENTS.enterprise.share }
+}
+
+function drawAccount(r: Rng, segment: SimSegment): AccountFacts {
+  const spec = SEGMENTS[segment]
+  // Headcount is log-uniform within the segment's range.
+  const [lo, hi] = spec.employees
+  return {
+    segment,
+    industry: INDUSTRIES[r.int(0, INDUSTRIES.length - 1)] ?? 'software',
+    country: COUNTRIES[r.int(0, COUNTRIES.length - 1)] ?? 'US',
+    employees: Math.round(lo * (hi / lo) ** r.next()),
+    ownerId: spec.owners[r.int(0, spec.owners.length - 1)] ?? 'csm-pool-1',
+    channel: pickFromMix({ inbound: 0.5, outbound: 0.3, partner: 0.2 }, r.next()),
+  }
+}
+
+/**
+ * The renewal after `day` (a renewal day, or the start of the subscription): the next billing day
+ * on a monthly term, the same day a year later (clamped like card billing) on an annual one.
+ */
+export function followingRenewal(c: CustomerState, day: number): number {
+  let next = nextBillingDay(c.anchorDom, day)
+  for (let m = 1; m < c.termMonths; m++) next = nextBillingDay(c.anchorDom, next)
+  return next
+}
+
+/** Whether `day` lies in an annual customer's review window: the days before its notice deadline. */
+export function inReviewWindow(c: CustomerState, day: number): boolean {
+  if (c.termMonths === 1 || c.noticeDays === null) return false
+  const deadline = c.nextBillDay - c.noticeDays
+  return day >= deadline - CONTRACT.reviewDays && day < deadline
+}
+
+/**
+ * Daily chance of deciding to leave. Monthly customers can decide any day. Annual customers decide
+ * about the renewal only in the review window, where the hazard is scaled up (`CONTRACT`).
+ */
+export function decisionHazard(c: CustomerState, drivers: HazardDrivers, day: number, churnScale: number): number {
+  const logRest = logHazardWithoutEngagement(drivers)
+  if (c.termMonths === 1) return dailyVoluntaryHazard(logRest, c.z, churnScale)
+  return inReviewWindow(c, day) ? dailyVoluntaryHazard(logRest + Math.log(CONTRACT.windowHazardScale), c.z, churnScale) : 0
+}
+
+/**
+ * Plans the cancel and end after a decision on `decisionDay`. A monthly customer cancels after the
+ * wind-down and ends at the next renewal. An annual one gives notice by its deadline at the latest
+ * (the wind-down is cut short) and ends at the renewal in view.
+ */
+function planLeaving(c: CustomerState, decisionDay: number): void {
+  c.cancelDay = decisionDay + c.windDownDays
+  if (c.termMonths === 1 || c.noticeDays === null) {
+    c.endDay = nextBillingDay(c.anchorDom, c.cancelDay)
+    return
+  }
+  c.cancelDay = Math.min(c.cancelDay, c.nextBillDay - c.noticeDays)
+  c.windDownDays = Math.max(1, c.cancelDay - decisionDay)
+  c.endDay = c.nextBillDay
+  c.autoRenewOffDay =
+    c.windDownDays >= 2 && c.lifecycle.chance(CONTRACT.autoRenewOffShare) ? decisionDay + c.lifecycle.int(1, c.windDownDays - 1) : NEVER
 }
 
 /**
@@ -167,13 +290,13 @@ function seedChurnPipeline(c: CustomerState, simStartDay: number, churnScale: nu
   const r = c.lifecycle
   const [dMin, dMax] = CHURN_FLOW.windDownDays
   const drivers = hazardDrivers(c, simStartDay)
-  const hazard = dailyVoluntaryHazard(logHazardWithoutEngagement(drivers), c.z, churnScale)
+  const hazard = decisionHazard(c, drivers, simStartDay, churnScale)
   if (!r.chance(Math.min(1, hazard * ((dMin + dMax) / 2)))) return
   c.status = 'winding'
   c.windDownDays = r.int(dMin, dMax)
   c.decisionDay = simStartDay - r.int(0, c.windDownDays - 1)
-  c.cancelDay = c.decisionDay + c.windDownDays
-  c.endDay = nextBillingDay(c.anchorDom, c.cancelDay)
+  // An annual customer's notice is due by the deadline, which lies after the start (it is in its window).
+  planLeaving(c, c.decisionDay)
   c.reason = pickWeighted(r, reasonWeights(drivers, c.z))
 }
 
@@ -184,7 +307,42 @@ export function isActive(c: CustomerState): boolean {
 
 /** The `subscription_started` of a customer that existed before the simulation start. */
 export function preexistingStartEvent(c: CustomerState): SimBillingEvent {
-  return billingEvent(c, 'subscription_started', { mrr: c.mrr, plan: c.plan })
+  // Its period end is the first renewal after that start, as known then.
+  const periodEndDay = c.noticeDays === null ? undefined : followingRenewal(c, c.startDay)
+  return billingEvent(c, 'subscription_started', { mrr: c.mrr, plan: c.plan, periodEndDay })
+}
+
+/**
+ * With contracts on, the invoice of the term in progress at the simulation start of a customer that
+ * existed before it (as a billing export would hold it), paid at its renewal; null otherwise. Its
+ * `currentPeriodEnd` is the first renewal in the simulation.
+ */
+export function preexistingTermInvoice(c: CustomerState, simStartDay: number): { event: SimBillingEvent; day: number; second: number } | null {
+  if (c.noticeDays === null || c.startDay >= simStartDay) return null
+  let day = c.startDay
+  for (let next = followingRenewal(c, day); next < simStartDay; next = followingRenewal(c, next)) day = next
+  // The sign-up invoice follows the start within seconds; a later renewal is charged at night.
+  const second = day === c.startDay ? Math.min(c.startSecond + 20, 86_399) : 2 * HOUR
+  return { event: billingEvent(c, 'invoice_paid', { plan: c.plan, amount: c.mrr * c.termMonths }), day, second }
+}
+
+/** The account event of a customer at sign-up (with `accounts`), or null. */
+export function signUpAccountEvent(c: CustomerState): SimAccountEvent | null {
+  const a = c.account
+  if (a === null) return null
+  return {
+    eventId: '',
+    customerId: c.id,
+    occurredAt: '',
+    kind: 'account',
+    name: `Company ${c.id.slice(2)}`,
+    segment: a.segment,
+    industry: a.industry,
+    country: a.country,
+    ownerId: a.ownerId,
+    employees: a.employees,
+    attributes: { acquisitionChannel: a.channel },
+  }
 }
 
 /** Engagement that shows in usage: the latent score minus the fade of a customer on the way out. */
@@ -198,6 +356,7 @@ export function visibleEngagement(c: CustomerState, day: number): number {
 /** Hazard drivers of the customer on `day` (engagement excluded). */
 export function hazardDrivers(c: CustomerState, day: number): HazardDrivers {
   return {
+    segment: c.account?.segment,
     plan: c.plan,
     idleSeats: idleSeatShare(c.plan, c.users.length, c.seats),
     priceShock: c.priceShock,
@@ -241,11 +400,30 @@ export function stepLifecycle(
   if (!isActive(c)) return
 
   if (c.status === 'canceled' && day === c.revertDay) revert(c, day, sink)
+  else if (c.status === 'winding' && day === c.autoRenewOffDay) turnAutoRenewOff(c, sink)
   else if (c.status === 'winding' && day === c.cancelDay) cancel(c, day, sink)
   else if (c.status === 'active') maybeDecideToLeave(c, day, churnScale)
   if (c.status === 'active' && c.dunningAttempts === 0) maybeChangePlan(c, day, sink)
   changeSeats(c, day, sink)
   maybeOpenTicket(c, day, sink)
+  if (c.account !== null) maybeChangeOwner(c, c.account, sink)
+}
+
+function maybeChangeOwner(c: CustomerState, account: AccountFacts, sink: EventSink): void {
+  const r = c.terms
+  if (!r.chance(OWNER_CHANGE_RATE)) return
+  const owners = SEGMENTS[account.segment].owners.filter((o) => o !== account.ownerId)
+  const owner = owners[r.int(0, owners.length - 1)]
+  if (owner === undefined) return
+  account.ownerId = owner
+  sink.push({ eventId: '', customerId: c.id, occurredAt: '', kind: 'account', ownerId: owner }, workSecond(r, c.activeFromSecond))
+}
+
+/** An annual customer on the way out switches auto-renew off before giving formal notice: a warning. */
+function turnAutoRenewOff(c: CustomerState, sink: EventSink): void {
+  c.cancelAtPeriodEnd = true
+  c.autoRenewOffDay = NEVER
+  sink.push(billingEvent(c, 'subscription_changed', { mrr: c.mrr, plan: c.plan }), workSecond(c.lifecycle, 0))
 }
 
 function begin(
@@ -259,11 +437,14 @@ function begin(
   c.episodeStartDay = day
   c.anchorDom = dayOfMonth(day)
   c.cyclesBilled = 1
-  c.nextBillDay = nextBillingDay(c.anchorDom, day)
+  c.nextBillDay = followingRenewal(c, day)
+  c.cancelAtPeriodEnd = false
+  const account = type === 'subscription_started' ? signUpAccountEvent(c) : null
+  if (account !== null) sink.push(account, second)
   sink.push(billingEvent(c, type, { mrr: c.mrr, plan: c.plan }), second)
-  // The first month is charged at sign-up with the card just entered, so it always succeeds.
+  // The first term is charged at sign-up with the card just entered, so it always succeeds.
   const paidAt = second + c.lifecycle.int(1, 20)
-  sink.push(billingEvent(c, 'invoice_paid', { plan: c.plan, amount: c.mrr }), paidAt)
+  sink.push(billingEvent(c, 'invoice_paid', { plan: c.plan, amount: c.mrr * c.termMonths }), paidAt)
   c.activeFromSecond = paidAt + 10
 }
 
@@ -293,8 +474,9 @@ function billingDay(
     return
   }
   c.cyclesBilled++
-  c.nextBillDay = nextBillingDay(c.anchorDom, day)
-  if (c.cyclesBilled % 12 === 1 && r.chance(CHURN_FLOW.priceIncrease.probability)) {
+  c.nextBillDay = followingRenewal(c, day)
+  // List prices rise once a year: at every 12th monthly renewal, at every annual one.
+  if ((c.termMonths === 12 || c.cyclesBilled % 12 === 1) && r.chance(CHURN_FLOW.priceIncrease.probability)) {
     c.priceFactor *= 1 + uniform(r, CHURN_FLOW.priceIncrease.range)
     c.mrr = listMrr(c.plan, c.seats, c.priceFactor)
     c.priceShock += 1
@@ -303,12 +485,12 @@ function billingDay(
   const second = r.int(HOUR, 3 * HOUR - 1)
   if (r.chance(paymentFailureChance(c.plan, c.failShock))) {
     c.dunningAttempts = 1
-    c.dunningAmount = c.mrr
+    c.dunningAmount = c.mrr * c.termMonths
     c.nextRetryDay = day + CHURN_FLOW.retryIntervalDays
     c.failShock += 1
-    sink.push(billingEvent(c, 'payment_failed', { amount: c.mrr }), second)
+    sink.push(billingEvent(c, 'payment_failed', { amount: c.dunningAmount }), second)
   } else {
-    sink.push(billingEvent(c, 'invoice_paid', { plan: c.plan, amount: c.mrr }), second)
+    sink.push(billingEvent(c, 'invoice_paid', { plan: c.plan, amount: c.mrr * c.termMonths }), second)
   }
 }
 
@@ -353,6 +535,8 @@ function end(
   c.cancelDay = NEVER
   c.endDay = NEVER
   c.revertDay = NEVER
+  c.autoRenewOffDay = NEVER
+  c.cancelAtPeriodEnd = false
   c.endedAt = formatInstant(day, second)
   c.voluntary = voluntary
   c.churns.push({ endedAt: c.endedAt, voluntary, reason })
@@ -363,18 +547,19 @@ function end(
 function maybeDecideToLeave(c: CustomerState, day: number, churnScale: number): void {
   const r = c.lifecycle
   const drivers = hazardDrivers(c, day)
-  if (!r.chance(dailyVoluntaryHazard(logHazardWithoutEngagement(drivers), c.z, churnScale))) return
+  if (!r.chance(decisionHazard(c, drivers, day, churnScale))) return
   c.status = 'winding'
   c.decisionDay = day
   c.windDownDays = r.int(CHURN_FLOW.windDownDays[0], CHURN_FLOW.windDownDays[1])
-  c.cancelDay = day + c.windDownDays
-  c.endDay = nextBillingDay(c.anchorDom, c.cancelDay)
+  planLeaving(c, day)
   c.reason = pickWeighted(r, reasonWeights(drivers, c.z))
 }
 
 function cancel(c: CustomerState, day: number, sink: EventSink): void {
   const r = c.lifecycle
   c.status = 'canceled'
+  c.cancelAtPeriodEnd = true
+  c.autoRenewOffDay = NEVER
   sink.push(billingEvent(c, 'subscription_canceled', { reason: c.reason, voluntary: true }), workSecond(r, 0))
   const daysLeft = c.endDay - day
   c.revertDay = daysLeft >= 2 && r.chance(CHURN_FLOW.revertProbability) ? day + r.int(1, daysLeft - 1) : NEVER
@@ -386,6 +571,8 @@ function revert(c: CustomerState, day: number, sink: EventSink): void {
   c.cancelDay = NEVER
   c.endDay = NEVER
   c.revertDay = NEVER
+  c.autoRenewOffDay = NEVER
+  c.cancelAtPeriodEnd = false
   // A save by customer success: the account re-engages, and a little more durably than before.
   c.mu += 0.4
   c.z += 1
@@ -406,7 +593,8 @@ function maybeChangePlan(c: CustomerState, day: number, sink: EventSink): void {
       c.seats += c.plan === 'pro' ? r.int(1, 3) : r.int(2, 8)
     }
     changed = true
-  } else if (utilisation < 0.5 && u < ACCOUNT.downgradeRate * (1 - engaged) && c.plan !== 'starter') {
+  } else if (utilisation < 0.5 && u < ACCOUNT.downgradeRate * (1 - engaged) && c.plan !== 'starter' && c.termMonths === 1) {
+    // An annual contract cannot be reduced before its renewal.
     const users = c.users.length
     if (c.plan === 'pro' && users <= PLANS.starter.includedSeats) {
       c.plan = 'starter'
@@ -524,6 +712,8 @@ function usageEvent(c: CustomerState, action: SimUsageAction, quantity: number, 
 }
 
 interface BillingFields {
+  /** Period end to state instead of the next renewal (the backdated start of a pre-existing customer). */
+  periodEndDay?: number | undefined
   mrr?: number
   plan?: SimPlan
   amount?: number
@@ -540,11 +730,35 @@ function billingEvent(c: CustomerState, type: SimBillingType, f: BillingFields):
     ...(f.voluntary !== undefined ? { voluntary: f.voluntary } : {}),
   }
   const head = { eventId: '', customerId: c.id, occurredAt: '', kind: 'billing' as const }
+  const terms = termFields(c, type, f.periodEndDay)
   if (type === 'subscription_started' || type === 'subscription_changed') {
     if (f.mrr === undefined) throw new Error(`${type} needs an mrr`)
-    return { ...head, type, currency: 'USD', mrr: f.mrr, ...rest }
+    return { ...head, type, currency: 'USD', mrr: f.mrr, ...rest, ...terms }
   }
-  return { ...head, type, currency: 'USD', ...(f.mrr !== undefined ? { mrr: f.mrr } : {}), ...rest }
+  return { ...head, type, currency: 'USD', ...(f.mrr !== undefined ? { mrr: f.mrr } : {}), ...rest, ...terms }
+}
+
+interface TermFields {
+  interval?: SimInterval
+  intervalCount?: number
+  currentPeriodEnd?: string
+  cancelAtPeriodEnd?: boolean
+  effectiveAt?: string
+}
+
+const TERM_TYPES: ReadonlySet<SimBillingType> = new Set(['subscription_started', 'subscription_changed', 'subscription_reactivated', 'invoice_paid'])
+
+/** Contract terms with Stripe's names, only with the `contracts` option (appended, so other fields keep their order). */
+function termFields(c: CustomerState, type: SimBillingType, periodEndDay: number | undefined): TermFields {
+  if (c.noticeDays === null) return {}
+  if (type === 'subscription_canceled') return { effectiveAt: formatInstant(c.endDay, 0) }
+  if (!TERM_TYPES.has(type)) return {}
+  return {
+    interval: c.termMonths === 12 ? 'year' : 'month',
+    intervalCount: 1,
+    currentPeriodEnd: formatInstant(periodEndDay ?? c.nextBillDay, 0),
+    cancelAtPeriodEnd: c.cancelAtPeriodEnd,
+  }
 }
 
 /** A second in office hours (08:00-20:00), not before `from`. */
@@ -559,6 +773,10 @@ function sessionStart(r: Rng, from: number): number {
   const lo = Math.max(from, 6 * HOUR)
   const hi = Math.max(lo + 60, 22 * HOUR)
   return Math.min(LAST_SECOND, lo + Math.floor(r.next() * (hi - lo)))
+}
+
+function pickFromMix<T extends string>(mix: Record<T, number>, u: number): T {
+  return pickCumulative(cumulative(Object.entries(mix) as Array<[T, number]>), u)
 }
 
 function pickPlan(u: number): SimPlan {

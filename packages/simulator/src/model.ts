@@ -1,4 +1,4 @@
-import type { SimCancelReason, SimPlan } from './types.js'
+import type { SimCancelReason, SimPlan, SimSegment } from './types.js'
 
 // The parameters of the simulated business in one place. Rates are per day unless named otherwise;
 // "engagement" is a latent score around 0 (standard-deviation scale) that drives both usage and churn.
@@ -114,7 +114,77 @@ export function idleSeatShare(plan: SimPlan, users: number, seats: number): numb
   return PLANS[plan].extraSeatMrr === 0 ? 0 : Math.max(0, 1 - users / seats)
 }
 
+export interface SegmentSpec {
+  /** Share of sign-ups. */
+  share: number
+  /** Sign-up plan mix within the segment. */
+  planMix: Record<SimPlan, number>
+  /** Multiplies the seats bought on a seat-based plan (bigger companies buy more). */
+  seatScale: number
+  /** Added to the log of the voluntary hazard (small companies leave more readily). */
+  logHazard: number
+  /** Multiplies the configured annual share (larger buyers sign yearly contracts more often). */
+  annualFactor: number
+  /** Employees at sign-up: [min, max]. */
+  employees: readonly [number, number]
+  /** Owners (CSMs) serving the segment: a pooled team for smb, named CSMs for larger accounts. */
+  owners: readonly string[]
+}
+
+// Chosen from how B2B SaaS is usually sold (self-serve small companies, sales-led larger ones), not
+// fitted to any population. The annual factors average about 1 over the segment mix.
+export const SEGMENTS: Record<SimSegment, SegmentSpec> = {
+  smb: {
+    share: 0.6,
+    planMix: { starter: 0.75, pro: 0.25, enterprise: 0 },
+    seatScale: 1,
+    logHazard: 0.3,
+    annualFactor: 0.6,
+    employees: [5, 99],
+    owners: ['csm-pool-1', 'csm-pool-2', 'csm-pool-3'],
+  },
+  mid_market: {
+    share: 0.3,
+    planMix: { starter: 0.15, pro: 0.7, enterprise: 0.15 },
+    seatScale: 1.3,
+    logHazard: 0,
+    annualFactor: 1.4,
+    employees: [100, 999],
+    owners: ['csm-11', 'csm-12', 'csm-13', 'csm-14', 'csm-15', 'csm-16'],
+  },
+  enterprise: {
+    share: 0.1,
+    planMix: { starter: 0, pro: 0.3, enterprise: 0.7 },
+    seatScale: 1.8,
+    logHazard: -0.5,
+    annualFactor: 2,
+    employees: [1000, 20000],
+    owners: ['csm-21', 'csm-22', 'csm-23', 'csm-24'],
+  },
+}
+
+export const INDUSTRIES = ['software', 'financial_services', 'healthcare', 'retail', 'manufacturing', 'education', 'media'] as const
+export const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'NL', 'CA', 'AU', 'SE'] as const
+
+/** Daily chance that an account is handed to another owner of its segment. */
+export const OWNER_CHANGE_RATE = 1 / 540
+
+export const CONTRACT = {
+  /** Annual customers decide about the renewal in this many days before their notice deadline. */
+  reviewDays: 90,
+  /**
+   * Multiplies the daily decision hazard inside the review window (it is 0 outside it). About a
+   * year of monthly hazard compressed into the window, less a third for the commitment a yearly
+   * contract reflects.
+   */
+  windowHazardScale: 2.7,
+  /** Share of annual customers who, having decided to leave, first switch auto-renew off. */
+  autoRenewOffShare: 0.5,
+} as const
+
 export interface HazardDrivers {
+  /** Absent with segments off (adds nothing to the hazard). */
+  segment?: SimSegment | undefined
   plan: SimPlan
   idleSeats: number
   priceShock: number
@@ -132,7 +202,8 @@ export function logHazardWithoutEngagement(d: HazardDrivers): number {
     HAZARD.priceShock * d.priceShock +
     HAZARD.failShock * d.failShock +
     HAZARD.ticketLoad * d.ticketLoad +
-    HAZARD.onboarding * onboardingWeight(d.tenureDays)
+    HAZARD.onboarding * onboardingWeight(d.tenureDays) +
+    (d.segment === undefined ? 0 : SEGMENTS[d.segment].logHazard)
   )
 }
 

@@ -1,7 +1,14 @@
-import { nextBillingDay } from './calendar.js'
 import type { CustomerState } from './customer.js'
-import { hazardDrivers } from './customer.js'
-import { CHURN_FLOW, ENGAGEMENT, HAZARD, dailyVoluntaryHazard, logHazardWithoutEngagement, paymentFailureChance } from './model.js'
+import { followingRenewal, hazardDrivers } from './customer.js'
+import {
+  CHURN_FLOW,
+  CONTRACT,
+  ENGAGEMENT,
+  HAZARD,
+  dailyVoluntaryHazard,
+  logHazardWithoutEngagement,
+  paymentFailureChance,
+} from './model.js'
 
 /** Days after the as-of day (0 = the as-of day itself) whose churns count as "within 90 days". */
 const HORIZON_LAST_DAY = 89
@@ -23,10 +30,14 @@ const HORIZON_LAST_DAY = 89
  *
  * Customers already winding down or cancelled have a known end of term: 1 - revert chance if it is
  * in the horizon.
+ *
+ * Annual customers can leave only at a renewal, deciding in the review window before their notice
+ * deadline: the voluntary part is 0 unless a renewal lies in the horizon, and then it sums the
+ * decisions on the window days in the horizon (every such decision ends at that renewal).
  */
 export function trueChurnProbability90d(c: CustomerState, day: number, churnScale: number): number {
   const renewals: number[] = []
-  for (let b = c.nextBillDay; b - day <= HORIZON_LAST_DAY; b = nextBillingDay(c.anchorDom, b)) renewals.push(b - day)
+  for (let b = c.nextBillDay; b - day <= HORIZON_LAST_DAY; b = followingRenewal(c, b)) renewals.push(b - day)
 
   let voluntaryEnd = Number.POSITIVE_INFINITY
   let pVoluntary = 0
@@ -36,7 +47,8 @@ export function trueChurnProbability90d(c: CustomerState, day: number, churnScal
     // draws it when the cancel happens.
     if (voluntaryEnd <= HORIZON_LAST_DAY) pVoluntary = 1 - CHURN_FLOW.revertProbability
   } else {
-    pVoluntary = projectVoluntary(c, day, churnScale, renewals) * (1 - CHURN_FLOW.revertProbability)
+    const project = c.termMonths === 12 ? projectVoluntaryAnnual : projectVoluntary
+    pVoluntary = project(c, day, churnScale, renewals) * (1 - CHURN_FLOW.revertProbability)
   }
 
   let survivesInvoluntary = 1
@@ -55,25 +67,20 @@ export function trueChurnProbability90d(c: CustomerState, day: number, churnScal
   return 1 - (1 - pVoluntary) * survivesInvoluntary
 }
 
-function projectVoluntary(c: CustomerState, day: number, churnScale: number, renewals: number[]): number {
-  // A decision on day k cancels after D ~ U[dMin, dMax] days and ends at the first renewal after the
-  // cancel day; that end is in the horizon iff k + D < the last renewal in the horizon.
-  const lastRenewal = renewals.length > 0 ? (renewals[renewals.length - 1] ?? -1) : -1
-  const [dMin, dMax] = CHURN_FLOW.windDownDays
-  const dSpan = dMax - dMin + 1
+/**
+ * The expected daily decision hazard on days 0, 1, 2, ... after `day`, one per call (the state on
+ * day k after its k + 1 daily updates), with `logScale` added to the log-hazard.
+ */
+function createHazardPath(c: CustomerState, day: number, churnScale: number): (logScale: number) => number {
   const phi = ENGAGEMENT.persistence
   const noiseVar = ENGAGEMENT.noiseSd ** 2
   const shiftVar = 2 * ENGAGEMENT.baselineShiftRate * ENGAGEMENT.baselineShiftSize ** 2
   const b = HAZARD.engagement
   const drivers = hazardDrivers(c, day)
-
-  let survival = 1
-  let pEnd = 0
+  let k = -1
   let phiK = 1
-  for (let k = 0; k <= HORIZON_LAST_DAY; k++) {
-    const inHorizon = Math.min(1, Math.max(0, (lastRenewal - k - dMin) / dSpan))
-    if (inHorizon <= 0) break
-    // State on day k after its k + 1 daily updates.
+  return (logScale) => {
+    k++
     const steps = k + 1
     phiK *= phi
     const meanZ = c.mu + phiK * (c.z - c.mu)
@@ -86,7 +93,42 @@ function projectVoluntary(c: CustomerState, day: number, churnScale: number, ren
       tenureDays: drivers.tenureDays + k,
     })
     // exp(-b z) averaged over z ~ N(meanZ, varZ) is exp(-b meanZ + b^2 varZ / 2).
-    const h = dailyVoluntaryHazard(logRest + (b * b * varZ) / 2, meanZ, churnScale)
+    return dailyVoluntaryHazard(logRest + logScale + (b * b * varZ) / 2, meanZ, churnScale)
+  }
+}
+
+// An annual customer decides only in the review window before the notice deadline of the renewal
+// `renewals[0]` (at most one renewal fits in 90 days), and every decision there ends at that renewal.
+function projectVoluntaryAnnual(c: CustomerState, day: number, churnScale: number, renewals: number[]): number {
+  const renewal = renewals[0]
+  if (renewal === undefined || c.noticeDays === null) return 0
+  const deadline = renewal - c.noticeDays
+  const next = createHazardPath(c, day, churnScale)
+  const logScale = Math.log(CONTRACT.windowHazardScale)
+  let survival = 1
+  let pEnd = 0
+  for (let k = 0; k < deadline; k++) {
+    const h = next(logScale)
+    if (k < deadline - CONTRACT.reviewDays) continue
+    pEnd += survival * h
+    survival *= 1 - h
+  }
+  return pEnd
+}
+
+function projectVoluntary(c: CustomerState, day: number, churnScale: number, renewals: number[]): number {
+  // A decision on day k cancels after D ~ U[dMin, dMax] days and ends at the first renewal after the
+  // cancel day; that end is in the horizon iff k + D < the last renewal in the horizon.
+  const lastRenewal = renewals.length > 0 ? (renewals[renewals.length - 1] ?? -1) : -1
+  const [dMin, dMax] = CHURN_FLOW.windDownDays
+  const dSpan = dMax - dMin + 1
+  const next = createHazardPath(c, day, churnScale)
+  let survival = 1
+  let pEnd = 0
+  for (let k = 0; k <= HORIZON_LAST_DAY; k++) {
+    const inHorizon = Math.min(1, Math.max(0, (lastRenewal - k - dMin) / dSpan))
+    if (inHorizon <= 0) break
+    const h = next(0)
     pEnd += survival * h * inHorizon
     survival *= 1 - h
   }

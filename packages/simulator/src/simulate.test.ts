@@ -33,7 +33,7 @@ function contractProblems(e: SimEvent): string[] {
     if (!text(e.action, 1, 64)) problems.push('action')
     if (typeof e.quantity !== 'number' || !Number.isFinite(e.quantity) || e.quantity < 0) problems.push('quantity')
     if (!text(e.userId, 1, 128)) problems.push('userId')
-  } else {
+  } else if (e.kind === 'billing') {
     if (!BILLING_TYPES.has(e.type)) problems.push('type')
     if (e.currency !== 'USD') problems.push('currency')
     const needsMrr = e.type === 'subscription_started' || e.type === 'subscription_changed'
@@ -115,6 +115,7 @@ describe('simulateBusiness', () => {
     const lives = new Map<string, Life>()
     const problems: string[] = []
     for (const e of events) {
+      if (e.kind === 'account') continue
       const life = lives.get(e.customerId)
       const where = `${e.customerId} ${e.eventId}`
       if (e.kind === 'billing' && e.type === 'subscription_started') {
@@ -205,7 +206,7 @@ describe('simulateBusiness', () => {
 
   it('scales usage volume with eventsPerActiveUserPerDay and leaves billing unchanged', () => {
     const count = (eventsPerActiveUserPerDay: number) => {
-      const counts = { usage: 0, billing: 0 }
+      const counts = { usage: 0, billing: 0, account: 0 }
       for (const e of simulateBusiness({ customers: 50, months: 3, seed: 1, eventsPerActiveUserPerDay }).events()) {
         counts[e.kind]++
       }

@@ -4,6 +4,8 @@ import {
   generateUsage,
   isActive,
   preexistingStartEvent,
+  preexistingTermInvoice,
+  signUpAccountEvent,
   stepLifecycle,
   type CustomerState,
   type EventSink,
@@ -17,7 +19,10 @@ const DEFAULTS = {
   eventsPerActiveUserPerDay: 1,
   initialCustomerShare: 0.4,
   churnScale: 1,
+  accounts: false,
 } as const
+
+const CONTRACT_DEFAULTS = { annualShare: 0.4, noticeDays: 30 } as const
 
 /** Customers existing at the start signed up up to this many days before it. */
 const MAX_PREEXISTING_TENURE_DAYS = 3 * 365
@@ -55,8 +60,20 @@ export function simulateBusiness(options: SimulateOptions): Simulation {
 }
 
 function resolveOptions(options: SimulateOptions): ResolvedSimulateOptions {
-  const o: ResolvedSimulateOptions = { ...DEFAULTS, ...dropUndefined(options) }
+  const { contracts, ...rest } = options
+  const o: ResolvedSimulateOptions = {
+    ...DEFAULTS,
+    ...dropUndefined(rest),
+    contracts: contracts === undefined ? null : { ...CONTRACT_DEFAULTS, ...dropUndefined(contracts) },
+  }
   const problems: string[] = []
+  if (o.contracts !== null) {
+    if (!(o.contracts.annualShare >= 0 && o.contracts.annualShare <= 1)) problems.push('contracts.annualShare must be in [0, 1]')
+    // The notice must leave room for a cancel to precede the renewal, and the review window a year.
+    if (!Number.isSafeInteger(o.contracts.noticeDays) || o.contracts.noticeDays < 2 || o.contracts.noticeDays > 180) {
+      problems.push('contracts.noticeDays must be an integer in [2, 180]')
+    }
+  }
   if (!Number.isSafeInteger(o.customers) || o.customers < 0) problems.push('customers must be an integer >= 0')
   if (!Number.isSafeInteger(o.months) || o.months < 1) problems.push('months must be an integer >= 1')
   if (!Number.isSafeInteger(o.seed)) problems.push('seed must be a safe integer')
@@ -70,8 +87,8 @@ function resolveOptions(options: SimulateOptions): ResolvedSimulateOptions {
   return o
 }
 
-function dropUndefined(options: SimulateOptions): SimulateOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SimulateOptions
+function dropUndefined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T
 }
 
 interface Run {
@@ -87,6 +104,7 @@ function createRun(o: ResolvedSimulateOptions, startDay: number, emit: boolean):
   let arrived = 0
   let usageCount = 0
   let billingCount = 0
+  let accountCount = 0
   const pending: SimEvent[] = []
   const seconds: number[] = []
   const sink: EventSink = emit
@@ -99,7 +117,9 @@ function createRun(o: ResolvedSimulateOptions, startDay: number, emit: boolean):
     : { push() {} }
 
   const assignId = (event: SimEvent): void => {
-    event.eventId = event.kind === 'usage' ? `u-${pad(++usageCount)}` : `b-${pad(++billingCount)}`
+    if (event.kind === 'usage') event.eventId = `u-${pad(++usageCount)}`
+    else if (event.kind === 'billing') event.eventId = `b-${pad(++billingCount)}`
+    else event.eventId = `a-${pad(++accountCount)}`
   }
 
   return {
@@ -107,11 +127,20 @@ function createRun(o: ResolvedSimulateOptions, startDay: number, emit: boolean):
       const events: SimEvent[] = []
       for (const c of customers) {
         if (c.startDay >= startDay) break
-        const event = preexistingStartEvent(c)
-        event.occurredAt = c.startedAt
-        assignId(event)
-        events.push(event)
+        const account = signUpAccountEvent(c)
+        for (const event of account === null ? [preexistingStartEvent(c)] : [account, preexistingStartEvent(c)]) {
+          event.occurredAt = c.startedAt
+          events.push(event)
+        }
+        const invoice = preexistingTermInvoice(c, startDay)
+        if (invoice !== null) {
+          invoice.event.occurredAt = formatInstant(invoice.day, invoice.second)
+          events.push(invoice.event)
+        }
       }
+      // Term invoices interleave with later sign-ups; a stable sort keeps ties in generation order.
+      if (o.contracts !== null) events.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
+      for (const event of events) assignId(event)
       return events
     },
     simulateDay(day) {
@@ -155,6 +184,8 @@ function createRun(o: ResolvedSimulateOptions, startDay: number, emit: boolean):
         voluntary: c.voluntary,
         churns: c.churns,
         monthly: c.monthly,
+        ...(o.contracts === null ? {} : { interval: c.termMonths === 12 ? ('year' as const) : ('month' as const) }),
+        ...(c.account === null ? {} : { segment: c.account.segment }),
       }))
     },
   }
@@ -171,7 +202,8 @@ function createCustomers(o: ResolvedSimulateOptions, startDay: number): Customer
     signUps.push({ day, second: r.int(SIGN_UP_HOURS[0], SIGN_UP_HOURS[1]) })
   }
   signUps.sort((a, b) => a.day - b.day || a.second - b.second)
-  return signUps.map((s, index) => createCustomer(index, o.seed, s.day, s.second, startDay, o.churnScale))
+  const customerOptions = { contracts: o.contracts, accounts: o.accounts }
+  return signUps.map((s, index) => createCustomer(index, o.seed, s.day, s.second, startDay, o.churnScale, customerOptions))
 }
 
 // Stable order by second: pack (second, index) into one float so a typed-array sort does the work.

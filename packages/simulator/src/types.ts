@@ -4,6 +4,12 @@ import type { BillingType, MRR_REQUIRED_BILLING_TYPES } from '@churnwatch/contra
 
 export type SimPlan = 'starter' | 'pro' | 'enterprise'
 
+/** Customer segment (with `accounts` on); segments differ in plan mix, seats, churn hazard and annual share. */
+export type SimSegment = 'smb' | 'mid_market' | 'enterprise'
+
+/** Contract term of a subscription (with `contracts` on): billed and renewable monthly or yearly. */
+export type SimInterval = 'month' | 'year'
+
 export type SimUsageAction =
   | 'login'
   | 'dashboard_viewed'
@@ -37,7 +43,16 @@ export type SimUsageEvent = {
   userId: string
 }
 
-type SimBillingFields = {
+/** Contract terms as the contract names them (Stripe's), set only with the `contracts` option. */
+type SimTermFields = {
+  interval?: SimInterval
+  intervalCount?: number
+  currentPeriodEnd?: string
+  cancelAtPeriodEnd?: boolean
+  effectiveAt?: string
+}
+
+type SimBillingFields = SimTermFields & {
   eventId: string
   customerId: string
   occurredAt: string
@@ -59,7 +74,22 @@ export type SimBillingEvent =
   | (SimBillingFields & { type: MrrRequiredType; mrr: number })
   | (SimBillingFields & { type: Exclude<BillingType, MrrRequiredType>; mrr?: number })
 
-export type SimEvent = SimUsageEvent | SimBillingEvent
+/** Account (CRM) event on churn.accounts.v1, emitted with the `accounts` option. */
+export type SimAccountEvent = {
+  eventId: string
+  customerId: string
+  occurredAt: string
+  kind: 'account'
+  name?: string
+  segment?: SimSegment
+  industry?: string
+  country?: string
+  ownerId?: string
+  employees?: number
+  attributes?: Record<string, string | number>
+}
+
+export type SimEvent = SimUsageEvent | SimBillingEvent | SimAccountEvent
 
 /** The simulator's own 90-day churn probability for a customer active at `monthStart`. */
 export interface SimMonthTruth {
@@ -86,6 +116,10 @@ export interface CustomerTruth {
   churns: SimChurn[]
   /** One entry per calendar month start (00:00Z on the 1st) at which the customer was active. */
   monthly: SimMonthTruth[]
+  /** Contract term, with the `contracts` option. */
+  interval?: SimInterval
+  /** Segment, with the `accounts` option. */
+  segment?: SimSegment
 }
 
 export interface SimulateOptions {
@@ -103,9 +137,29 @@ export interface SimulateOptions {
   initialCustomerShare?: number
   /** Multiplies the voluntary churn hazard; default 1. */
   churnScale?: number
+  /**
+   * Contract terms: annual contracts beside monthly ones, renewal dates on billing events, notice
+   * before the period end. Off by default (no term fields, today's streams unchanged).
+   */
+  contracts?: SimContractOptions
+  /**
+   * Segments (smb, mid_market, enterprise) whose plan mix, seats, churn hazard and annual share
+   * differ; an owner (CSM) per account; account events at sign-up and on owner changes. Default false.
+   */
+  accounts?: boolean
 }
 
-export type ResolvedSimulateOptions = Required<SimulateOptions>
+export interface SimContractOptions {
+  /** Share of sign-ups on annual contracts, in [0, 1] (segments shift it per segment); default 0.4. */
+  annualShare?: number
+  /** Days before the renewal by which an annual customer must give notice; default 30. */
+  noticeDays?: number
+}
+
+export type ResolvedSimulateOptions = Required<Omit<SimulateOptions, 'contracts'>> & {
+  /** null = contracts off. */
+  contracts: Required<SimContractOptions> | null
+}
 
 export interface Simulation {
   readonly options: ResolvedSimulateOptions

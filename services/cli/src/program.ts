@@ -18,6 +18,24 @@ const positive = (flag: string) => (value: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a number > 0, got "${value}"`)
   return n
 }
+const share = (flag: string) => (value: string) => {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${flag} must be a number in [0, 1], got "${value}"`)
+  return n
+}
+
+interface SimulateFlags {
+  customers: number
+  months: number
+  out: string
+  seed: number
+  start?: string
+  eventsPerUserDay?: number
+  annualShare?: number
+  noticeDays?: number
+  accounts: boolean
+}
+
 export const isoInstant = (flag: string) => (value: string) => {
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(Date.parse(value))) {
     throw new InvalidArgumentError(`${flag} must be an ISO-8601 date or instant with a zone (2026-06-01 or 2026-06-01T00:00:00Z), got "${value}"`)
@@ -41,7 +59,13 @@ export function buildProgram(context: CliContext): Command {
     .option('--seed <n>', 'random seed', integer('--seed', 0), 1)
     .option('--start <date>', 'first day (UTC)', isoInstant('--start'))
     .option('--events-per-user-day <x>', 'usage volume per active user per day (default 1)', positive('--events-per-user-day'))
-    .action(async (opts: { customers: number; months: number; out: string; seed: number; start?: string; eventsPerUserDay?: number }) => {
+    .option('--annual-share <x>', 'contract terms on: share of annual contracts in [0, 1] (renewal dates, notice, 12 x MRR invoices)', share('--annual-share'))
+    .option('--notice-days <n>', 'days of notice before an annual renewal (default 30; needs --annual-share)', integer('--notice-days', 2))
+    .option('--accounts', 'segments, owners and account events on churn.accounts.v1', false)
+    .action(async (opts: SimulateFlags) => {
+      if (opts.noticeDays !== undefined && opts.annualShare === undefined) {
+        throw new Error('--notice-days needs --annual-share (contract terms are off without it)')
+      }
       await simulate(opts, context.output)
     })
 

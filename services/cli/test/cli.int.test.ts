@@ -47,6 +47,26 @@ describe('churnwatch CLI', () => {
     )
   })
 
+  it('simulates contracts and accounts on request: annual invoices, renewal dates and account events, all valid', async () => {
+    const out = join(dir, 'contracts')
+    const run = await runCli(['simulate', '--customers', '40', '--months', '3', '--seed', '9', '--events-per-user-day', '0.2', '--annual-share', '0.5', '--accounts', '--out', out])
+    expect(run.code).toBe(0)
+    const lines = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n')
+    expect(lines.every((line) => parseEvent(line).ok)).toBe(true)
+    const events = lines.map((line) => JSON.parse(line) as { kind: string; type?: string; interval?: string; currentPeriodEnd?: string; segment?: string })
+    expect(events.filter((e) => e.kind === 'account' && e.segment !== undefined).length).toBe(40)
+    const starts = events.filter((e) => e.type === 'subscription_started')
+    expect(new Set(starts.map((e) => e.interval))).toEqual(new Set(['month', 'year']))
+    expect(starts.every((e) => e.currentPeriodEnd !== undefined)).toBe(true)
+
+    const bad = await runCli(['simulate', '--customers', '3', '--months', '1', '--out', out, '--annual-share', '1.5'])
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toContain('--annual-share must be a number in [0, 1], got "1.5"')
+    const orphan = await runCli(['simulate', '--customers', '3', '--months', '1', '--out', out, '--notice-days', '10'])
+    expect(orphan.code).not.toBe(0)
+    expect(orphan.stderr).toContain('--notice-days needs --annual-share')
+  })
+
   describe('produce against real Kafka with a running feature builder', () => {
     let db: TestDatabase
     let builder: ChildProcess

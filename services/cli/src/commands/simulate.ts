@@ -12,6 +12,11 @@ export interface SimulateOptions {
   out: string
   start?: string
   eventsPerUserDay?: number
+  /** Contract terms on with this share of annual contracts; absent = off. */
+  annualShare?: number
+  noticeDays?: number
+  /** Segments, owners and account events. */
+  accounts?: boolean
 }
 
 /** Writes DIR/events.ndjson (ordered by occurredAt) and DIR/truth.csv for a seeded business. */
@@ -22,6 +27,8 @@ export async function simulate(options: SimulateOptions, output: Output): Promis
     seed: options.seed,
     ...(options.start ? { start: options.start } : {}),
     ...(options.eventsPerUserDay !== undefined ? { eventsPerActiveUserPerDay: options.eventsPerUserDay } : {}),
+    ...(options.annualShare !== undefined ? { contracts: { annualShare: options.annualShare, noticeDays: options.noticeDays } } : {}),
+    ...(options.accounts === true ? { accounts: true } : {}),
   })
   await mkdir(options.out, { recursive: true })
   const eventsPath = join(options.out, 'events.ndjson')
