@@ -1,6 +1,6 @@
 import type { BillingInterval } from '@churnwatch/contract'
 import type { BillingRecord } from './history.js'
-import { subscriptionStateAt } from './subscription.js'
+import { subscriptionStateAt, type SubscriptionState } from './subscription.js'
 import { MS_PER_DAY } from './time.js'
 
 /** Where a customer's billing interval came from: sent, the last invoice's amount against MRR, or invoice cadence. */
@@ -38,7 +38,8 @@ export const PRICE_CHANGE_AFTER_DAYS = 7
 const EARLY_RENEWAL_SHARE = 0.1
 const MAX_EARLY_RENEWAL_MS = 14 * MS_PER_DAY
 
-const DAYS_PER_MONTH = 365.25 / 12
+/** Days in an average calendar month. */
+export const DAYS_PER_MONTH = 365.25 / 12
 
 // The periods producers bill on, in the order they are tried (none overlaps another within the tolerance).
 const KNOWN_PERIODS: ReadonlyArray<{ interval: BillingInterval; count: number; days: number }> = [
@@ -73,9 +74,13 @@ const NO_CONTRACT: ContractState = {
  * Derives the contract as of `asOf` (epoch ms) from billing events sorted with `sortBilling`;
  * events after asOf are never read. Only the current period of activity counts (since the start,
  * or the reactivation after an end); a customer not active or canceling at asOf has no contract.
+ * `subscription` is the state at asOf when the caller has already folded it.
  */
-export function contractStateAt(sortedBilling: readonly BillingRecord[], asOf: number): ContractState {
-  const subscription = subscriptionStateAt(sortedBilling, asOf)
+export function contractStateAt(
+  sortedBilling: readonly BillingRecord[],
+  asOf: number,
+  subscription: SubscriptionState = subscriptionStateAt(sortedBilling, asOf),
+): ContractState {
   const startedAt = subscription.currentStartedAt
   if ((subscription.status !== 'active' && subscription.status !== 'canceling') || startedAt === null) return { ...NO_CONTRACT }
 
@@ -208,7 +213,8 @@ function countRenewals(paid: readonly BillingRecord[], period: ContractPeriod, a
   return { count, lastAt }
 }
 
-function periodDays(period: ContractPeriod): number {
+/** The length of one billing period in days (months and years at their average length). */
+export function periodDays(period: ContractPeriod): number {
   const unit = { day: 1, week: 7, month: DAYS_PER_MONTH, year: 365.25 }[period.interval]
   return unit * period.count
 }
