@@ -199,10 +199,11 @@ function countRenewals(paid: readonly BillingRecord[], period: ContractPeriod, a
   let count = 0
   let lastAt: number | null = null
   let i = 1
+  let nextDue = addPeriods(first.occurredAt, period, 1)
   for (let k = 1; ; k++) {
-    const due = addPeriods(first.occurredAt, period, k)
+    const due = nextDue
     if (due - early > asOf) break
-    const nextDue = addPeriods(first.occurredAt, period, k + 1)
+    nextDue = addPeriods(first.occurredAt, period, k + 1)
     while (i < paid.length && (paid[i]?.occurredAt ?? 0) < due - early) i++
     const invoice = paid[i]
     if (invoice && invoice.occurredAt < nextDue - early) {
@@ -237,10 +238,20 @@ export function addPeriods(start: number, period: ContractPeriod, n: number): nu
   if (period.interval === 'day') return start + n * period.count * MS_PER_DAY
   if (period.interval === 'week') return start + n * period.count * 7 * MS_PER_DAY
   const months = n * period.count * (period.interval === 'year' ? 12 : 1)
+  // Plain arithmetic, no Date per call: scoring runs this for every renewal of every customer.
   const date = new Date(start)
+  const year = date.getUTCFullYear()
   const day = date.getUTCDate()
-  const target = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1, 0, 0, 0, 0))
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate()
-  target.setUTCDate(Math.min(day, lastDay))
-  return target.getTime() + (start - Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), day))
+  const monthIndex = date.getUTCMonth() + months
+  const targetYear = year + Math.floor(monthIndex / 12)
+  const targetMonth = ((monthIndex % 12) + 12) % 12
+  const timeOfDay = start - Date.UTC(year, date.getUTCMonth(), day)
+  return Date.UTC(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth))) + timeOfDay
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+  return month === 1 && leap ? 29 : (DAYS_IN_MONTH[month] ?? 31)
 }
