@@ -1,4 +1,5 @@
 import type { BillingRecord, CustomerHistory } from './history.js'
+import { contractStateAt, type ContractState } from './contract-terms.js'
 import { sortBilling, subscriptionStateAt, type SubscriptionState } from './subscription.js'
 import { dayNumber, dayNumberOf, MS_PER_DAY, toEpochMs } from './time.js'
 
@@ -15,6 +16,8 @@ export interface AsOfFacts {
   /** Billing ordered by event time; may hold events after asOf, which definitions must skip. */
   billing: readonly BillingRecord[]
   subscription: SubscriptionState
+  /** The contract as of asOf: interval, next renewal, pending cancellation, renewals (ADR 0003). */
+  contract: ContractState
   /** Contracted MRR 90 days before asOf. */
   mrr90dAgo: number
   /** Days since the subscription first started (fractional; 0 before any start). */
@@ -118,6 +121,7 @@ export function factsAsOf(history: CustomerHistory, asOf: string | Date | number
     today,
     billing,
     subscription,
+    contract: contractStateAt(billing, asOfMs, subscription),
     mrr90dAgo: subscriptionStateAt(billing, asOfMs - 90 * MS_PER_DAY).mrr,
     tenureDays: subscription.firstStartedAt === null ? 0 : Math.max(0, (asOfMs - subscription.firstStartedAt) / MS_PER_DAY),
     usage: {
@@ -139,4 +143,13 @@ export function factsAsOf(history: CustomerHistory, asOf: string | Date | number
       actionEvents30d,
     },
   }
+}
+
+/**
+ * Usage events expected in 14 days at the customer's own rate of days 15-90 before asOf, cut to
+ * the days the customer has existed (0 without such days).
+ */
+export function baselineEvents14d(facts: AsOfFacts): number {
+  const baselineDays = Math.min(76, Math.max(0, Math.floor(facts.tenureDays) - 14))
+  return baselineDays > 0 ? (facts.usage.eventsDays15To90 * 14) / baselineDays : 0
 }

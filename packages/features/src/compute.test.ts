@@ -62,6 +62,18 @@ describe('computeFeatures', () => {
       reactivations: 0,
       support_tickets_30d: 1,
       support_tickets_90d: 1,
+      // Monthly (the last invoice equals MRR); the Apr 1 renewal was not paid, so the next boundary
+      // of the last paid period (Mar 1) is May 1: 29.5 days, outside the 10.1-day monthly window.
+      renewal_known: 1,
+      days_to_renewal: 29.5,
+      contract_interval_months: 1,
+      in_notice_window: 0,
+      // Not sent: the pending cancellation is cancellation_requested.
+      cancel_at_period_end: 0,
+      // Feb 1 and Mar 1 renewed by b3 and b5; MRR was already 9900 on Feb 15, 14 days before Mar 1.
+      renewals_survived: 2,
+      price_change_at_last_renewal: 0,
+      usage_vs_usual_before_renewal: 1,
       'action_30d:login': 3,
       'action_30d:api_call': 1,
       'action_30d:report_exported': 0,

@@ -1,6 +1,6 @@
 import type { BillingInterval } from '@churnwatch/contract'
 import type { BillingRecord } from './history.js'
-import { subscriptionStateAt } from './subscription.js'
+import { subscriptionStateAt, type SubscriptionState } from './subscription.js'
 import { MS_PER_DAY } from './time.js'
 
 /** Where a customer's billing interval came from: sent, the last invoice's amount against MRR, or invoice cadence. */
@@ -38,7 +38,8 @@ export const PRICE_CHANGE_AFTER_DAYS = 7
 const EARLY_RENEWAL_SHARE = 0.1
 const MAX_EARLY_RENEWAL_MS = 14 * MS_PER_DAY
 
-const DAYS_PER_MONTH = 365.25 / 12
+/** Days in an average calendar month. */
+export const DAYS_PER_MONTH = 365.25 / 12
 
 // The periods producers bill on, in the order they are tried (none overlaps another within the tolerance).
 const KNOWN_PERIODS: ReadonlyArray<{ interval: BillingInterval; count: number; days: number }> = [
@@ -73,9 +74,13 @@ const NO_CONTRACT: ContractState = {
  * Derives the contract as of `asOf` (epoch ms) from billing events sorted with `sortBilling`;
  * events after asOf are never read. Only the current period of activity counts (since the start,
  * or the reactivation after an end); a customer not active or canceling at asOf has no contract.
+ * `subscription` is the state at asOf when the caller has already folded it.
  */
-export function contractStateAt(sortedBilling: readonly BillingRecord[], asOf: number): ContractState {
-  const subscription = subscriptionStateAt(sortedBilling, asOf)
+export function contractStateAt(
+  sortedBilling: readonly BillingRecord[],
+  asOf: number,
+  subscription: SubscriptionState = subscriptionStateAt(sortedBilling, asOf),
+): ContractState {
   const startedAt = subscription.currentStartedAt
   if ((subscription.status !== 'active' && subscription.status !== 'canceling') || startedAt === null) return { ...NO_CONTRACT }
 
@@ -194,10 +199,11 @@ function countRenewals(paid: readonly BillingRecord[], period: ContractPeriod, a
   let count = 0
   let lastAt: number | null = null
   let i = 1
+  let nextDue = addPeriods(first.occurredAt, period, 1)
   for (let k = 1; ; k++) {
-    const due = addPeriods(first.occurredAt, period, k)
+    const due = nextDue
     if (due - early > asOf) break
-    const nextDue = addPeriods(first.occurredAt, period, k + 1)
+    nextDue = addPeriods(first.occurredAt, period, k + 1)
     while (i < paid.length && (paid[i]?.occurredAt ?? 0) < due - early) i++
     const invoice = paid[i]
     if (invoice && invoice.occurredAt < nextDue - early) {
@@ -208,7 +214,8 @@ function countRenewals(paid: readonly BillingRecord[], period: ContractPeriod, a
   return { count, lastAt }
 }
 
-function periodDays(period: ContractPeriod): number {
+/** The length of one billing period in days (months and years at their average length). */
+export function periodDays(period: ContractPeriod): number {
   const unit = { day: 1, week: 7, month: DAYS_PER_MONTH, year: 365.25 }[period.interval]
   return unit * period.count
 }
@@ -231,10 +238,20 @@ export function addPeriods(start: number, period: ContractPeriod, n: number): nu
   if (period.interval === 'day') return start + n * period.count * MS_PER_DAY
   if (period.interval === 'week') return start + n * period.count * 7 * MS_PER_DAY
   const months = n * period.count * (period.interval === 'year' ? 12 : 1)
+  // Plain arithmetic, no Date per call: scoring runs this for every renewal of every customer.
   const date = new Date(start)
+  const year = date.getUTCFullYear()
   const day = date.getUTCDate()
-  const target = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1, 0, 0, 0, 0))
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate()
-  target.setUTCDate(Math.min(day, lastDay))
-  return target.getTime() + (start - Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), day))
+  const monthIndex = date.getUTCMonth() + months
+  const targetYear = year + Math.floor(monthIndex / 12)
+  const targetMonth = ((monthIndex % 12) + 12) % 12
+  const timeOfDay = start - Date.UTC(year, date.getUTCMonth(), day)
+  return Date.UTC(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth))) + timeOfDay
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+  return month === 1 && leap ? 29 : (DAYS_IN_MONTH[month] ?? 31)
 }

@@ -1,8 +1,9 @@
-import type { AsOfFacts } from './as-of.js'
+import { baselineEvents14d, type AsOfFacts } from './as-of.js'
+import { RENEWAL_FEATURES } from './renewal.js'
 import { countOf, formatCount, formatMoney, formatPercent, type DriverFacts } from './sentences.js'
 import { MS_PER_DAY } from './time.js'
 
-export type FeatureUnit = 'days' | 'events' | 'ratio' | 'users' | 'seats' | 'cents' | 'payments' | 'flag' | 'count' | 'tickets'
+export type FeatureUnit = 'days' | 'events' | 'ratio' | 'users' | 'seats' | 'cents' | 'payments' | 'flag' | 'count' | 'tickets' | 'months'
 
 /**
  * One feature, defined once: its stable name (models store it), what it means, how it is
@@ -124,10 +125,7 @@ export const BASE_FEATURES: readonly FeatureDefinition[] = [
     unit: 'events',
     heavyTailed: true,
     // The baseline covers days 15-90 before asOf, cut to the days the customer has existed.
-    compute: (f) => {
-      const baselineDays = Math.min(76, Math.max(0, Math.floor(f.tenureDays) - 14))
-      return round(baselineDays > 0 ? (f.usage.eventsDays15To90 * 14) / baselineDays : 0)
-    },
+    compute: (f) => round(baselineEvents14d(f)),
     // A high baseline only matters against the recent usage it is a baseline for.
     sentence: ({ value, otherValue }) => {
       const recent = otherValue('events_14d')
@@ -287,6 +285,7 @@ export const BASE_FEATURES: readonly FeatureDefinition[] = [
     compute: (f) => f.usage.supportTickets90d,
     sentence: countAgainstTypical('support ticket', 'opened in the last 90 days'),
   },
+  ...RENEWAL_FEATURES,
 ]
 
 export const ACTION_FEATURE_PREFIX = 'action_30d:'

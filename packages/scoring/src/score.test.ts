@@ -20,6 +20,9 @@ describe('scoring a stored model', () => {
     (_kind, stored) => {
       const model = deserializeModel(new TextEncoder().encode(stored.artifact))
       const { scored } = scoreHistories(createActiveScorer('legacy', model, BANDS), fixture.histories, fixture.asOf)
+      // The code has gained features since (the renewal ones): vectors carry them, the model ignores them.
+      expect(model.featureNames).not.toContain('days_to_renewal')
+      expect(scored.every((s) => typeof s.vector.values.days_to_renewal === 'number')).toBe(true)
       expect(scored.map((s) => s.customerId)).toEqual(stored.expected.map((e) => e.customerId))
       scored.forEach((s, i) => {
         const expected = stored.expected[i]

@@ -123,6 +123,8 @@ describe('bands, material changes and plays', () => {
     expect(suggestPlay('risk_high', driver('failed_payments_30d'), 400)).toBe('billing')
     expect(suggestPlay('risk_high', driver('payment_overdue'), 30)).toBe('billing')
     expect(suggestPlay('risk_high', driver('cancellation_requested'), 400)).toBe('save_offer')
+    expect(suggestPlay('risk_high', driver('cancel_at_period_end'), 400)).toBe('save_offer')
+    expect(suggestPlay('risk_high', driver('price_change_at_last_renewal'), 30)).toBe('save_offer')
     expect(suggestPlay('risk_high', driver('days_since_last_activity'), 30)).toBe('onboarding')
     expect(suggestPlay('risk_high', driver('days_since_last_activity'), 400)).toBe('engagement')
   })

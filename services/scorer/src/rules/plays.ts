@@ -3,7 +3,8 @@ import type { AlertKind, Driver } from '@churnwatch/contract'
 export type Play = 'onboarding' | 'engagement' | 'billing' | 'save_offer'
 
 const BILLING_FEATURES = new Set(['failed_payments_30d', 'failed_payments_90d', 'payment_overdue', 'days_since_last_payment'])
-const SAVE_FEATURES = new Set(['cancellation_requested', 'mrr_change_90d', 'support_tickets_30d', 'support_tickets_90d', 'mrr'])
+// Auto-renew off and a price rise at renewal are intents to leave a save offer can still turn.
+const SAVE_FEATURES = new Set(['cancellation_requested', 'cancel_at_period_end', 'price_change_at_last_renewal', 'mrr_change_90d', 'support_tickets_30d', 'support_tickets_90d', 'mrr'])
 const ONBOARDING_DAYS = 90
 
 /**
