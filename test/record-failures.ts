@@ -56,7 +56,7 @@ afterEach(({ task }) => {
 // Hooks get (context, suite); vitest insists the context be destructured.
 // eslint-disable-next-line no-empty-pattern
 beforeAll(({}, file) => {
-  for (const test of tests(file as TaskNode)) Object.assign(test.meta, { declared: test.mode })
+  for (const test of tests(file)) Object.assign(test.meta, { declared: test.mode })
 })
 
 // eslint-disable-next-line no-empty-pattern
@@ -71,5 +71,5 @@ afterAll(({}, file) => {
       }
     }
   }
-  visit(file as TaskNode, undefined)
+  visit(file, undefined)
 })

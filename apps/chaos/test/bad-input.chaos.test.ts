@@ -83,7 +83,7 @@ describe('hostile input', () => {
 function mix(good: Outgoing[], bad: BadMessage[], random: () => number): Outgoing[] {
   const placed = [
     ...good.map((m, i) => ({ at: i / good.length, m })),
-    ...bad.map((b) => ({ at: random(), m: { key: b.key, value: b.value } as Outgoing })),
+    ...bad.map((b) => ({ at: random(), m: { key: b.key, value: b.value } })),
   ]
   return placed.sort((a, b) => a.at - b.at).map((p) => p.m)
 }

@@ -185,7 +185,7 @@ describe('parseEvent on values PostgreSQL could never store', () => {
     },
     {
       name: 'properties nested 40 levels deep (re-serialising deeper ones overflows the stack)',
-      text: JSON.stringify({ ...designUsageEvent, properties: { deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) } }),
+      text: JSON.stringify({ ...designUsageEvent, properties: { deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown } }),
       path: 'properties.deep.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0',
       message: /deeper than 32 levels/,
     },
@@ -195,7 +195,7 @@ describe('parseEvent on values PostgreSQL could never store', () => {
   })
 
   it('accepts escaped text that is fine: a surrogate pair, other control characters, 30 levels of nesting', () => {
-    const event = { ...designUsageEvent, userId: 'emoji-\ud83d\ude00-tab\t', properties: { deep: JSON.parse('['.repeat(29) + ']'.repeat(29)) } }
+    const event = { ...designUsageEvent, userId: 'emoji-\ud83d\ude00-tab\t', properties: { deep: JSON.parse('['.repeat(29) + ']'.repeat(29)) as unknown } }
     expect(parseEvent(JSON.stringify(event))).toEqual({ ok: true, event })
   })
 })

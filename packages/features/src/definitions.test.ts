@@ -13,7 +13,7 @@ describe('feature definitions', () => {
   it.each(BASE_FEATURES.map((f) => [f.name, f] as const))('%s reads as a sentence of at most 200 characters for any value', (_name, f) => {
     for (const value of [0, 1, 0.5, -3, 2_500_000.25]) {
       for (const others of [{}, ALL_VALUES]) {
-        const sentence = f.sentence({ value, typical: 7.25, otherValue: (name) => (others as Record<string, number>)[name] })
+        const sentence = f.sentence({ value, typical: 7.25, otherValue: (name) => others[name] })
         expect(sentence).toMatch(/^[-A-Z0-9']/)
         expect(sentence.length).toBeLessThanOrEqual(200)
         expect(sentence).not.toMatch(/undefined|NaN/)

@@ -52,7 +52,7 @@ describe('backfill into real PostgreSQL', () => {
       { eventId: 'ct-b1', customerId: 'terms-co', occurredAt: '2026-01-01T00:00:00Z', kind: 'billing', type: 'subscription_started', mrr: 5000, interval: 'month', intervalCount: 3 },
       { eventId: 'ct-b2', customerId: 'terms-co', occurredAt: '2026-01-01T00:00:01Z', kind: 'billing', type: 'invoice_paid', amount: 15000, currentPeriodEnd: '2026-04-01T02:00:00+02:00', cancelAtPeriodEnd: false },
       { eventId: 'ct-b3', customerId: 'terms-co', occurredAt: '2026-02-01T00:00:00Z', kind: 'billing', type: 'subscription_canceled', effectiveAt: '2026-04-01T00:00:00Z' },
-      { eventId: 'ct-b4', customerId: 'terms-co', occurredAt: '2026-02-02T00:00:00Z', kind: 'billing', type: 'payment_failed', interval: 'fortnight' } as ChurnEvent,
+      { eventId: 'ct-b4', customerId: 'terms-co', occurredAt: '2026-02-02T00:00:00Z', kind: 'billing', type: 'payment_failed', interval: 'fortnight' },
       { eventId: 'ct-a1', customerId: 'terms-co', occurredAt: '2026-01-02T00:00:00Z', kind: 'account', name: 'Terms Co', employees: 9, attributes: { tier: 'gold' } },
       { eventId: 'ct-a2', customerId: 'terms-co', occurredAt: '2026-01-03T00:00:00Z', kind: 'account', name: null, segment: 'smb' },
     ]

@@ -70,7 +70,7 @@ export async function fetchPartitionCounts(client: KafkaClient, topics: readonly
   return withAdmin(client, async (admin) => {
     const existing = new Set(await admin.listTopics())
     const present = topics.filter((t) => existing.has(t))
-    if (present.length === 0) return new Map()
+    if (present.length === 0) return new Map<string, number>()
     const metadata = await admin.fetchTopicMetadata({ topics: present })
     return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]))
   })

@@ -119,8 +119,10 @@ export function createBatchRunner<T>(options: BatchRunnerOptions<T>): BatchRunne
     }
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return
+  // The payload's functions are called on it, not destructured: kafkajs declares them as methods.
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload
+    if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return
     const started = process.hrtime.bigint()
     const { topic, partition } = batch
     const events: PartitionBatch<T>['events'] = []
@@ -149,13 +151,13 @@ export function createBatchRunner<T>(options: BatchRunnerOptions<T>): BatchRunne
       firstOffset: BigInt(batch.firstOffset() ?? lastOffset),
       nextOffset: BigInt(lastOffset) + 1n,
     })
-    resolveOffset(lastOffset)
+    payload.resolveOffset(lastOffset)
     metrics.messages.inc({ topic, result: 'valid' }, events.length)
     metrics.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()))
     metrics.batchSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9)
     log.debug({ topic, partition, valid: events.length, deadLettered: deadLetters.length, lastOffset }, 'batch folded')
-    await commitOffsetsIfNecessary()
-    await heartbeat()
+    await payload.commitOffsetsIfNecessary()
+    await payload.heartbeat()
   }
 
   return {

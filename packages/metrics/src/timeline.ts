@@ -47,7 +47,7 @@ export function buildTimelines(histories: readonly BillingHistory[]): Timeline[]
   const byCustomer = new Map<string, Map<string, BillingRecord>>()
   for (const h of histories) {
     let events = byCustomer.get(h.customerId)
-    if (!events) byCustomer.set(h.customerId, (events = new Map()))
+    if (!events) byCustomer.set(h.customerId, (events = new Map<string, BillingRecord>()))
     for (const e of h.billing) if (LIFECYCLE_TYPES.has(e.type) && !events.has(e.eventId)) events.set(e.eventId, e)
   }
   const timelines: Timeline[] = []

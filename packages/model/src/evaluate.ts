@@ -192,6 +192,6 @@ function check(labels: ArrayLike<number>, scores: ArrayLike<number>): void {
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]
     if (label !== 0 && label !== 1) throw modelError(MODEL_ERROR_CODES.invalidInput, `label ${i} is not 0 or 1`)
-    if (!Number.isFinite(scores[i] as number)) throw modelError(MODEL_ERROR_CODES.invalidInput, `score ${i} is not finite`)
+    if (!Number.isFinite(scores[i])) throw modelError(MODEL_ERROR_CODES.invalidInput, `score ${i} is not finite`)
   }
 }

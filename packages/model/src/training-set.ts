@@ -77,7 +77,7 @@ export function assertTrainingSet(set: TrainingSet): void {
   // Training refuses missing values so that what the model learned is explicit; NaN at
   // prediction time is handled as "missing" (see predict).
   for (let k = 0; k < set.rows.length; k++) {
-    if (!Number.isFinite(set.rows[k] as number)) {
+    if (!Number.isFinite(set.rows[k])) {
       throw invalid(`row ${Math.floor(k / d)} feature ${set.featureNames[k % d]} is not a finite number`)
     }
   }

@@ -71,7 +71,7 @@ describe('startOpsServer', () => {
     })
     const get = async (path: string) => {
       const response = await fetch(`http://127.0.0.1:${ops.port}${path}`)
-      return { status: response.status, body: (await response.json()) as unknown }
+      return { status: response.status, body: await response.json() }
     }
     try {
       expect(await get('/readyz')).toEqual({

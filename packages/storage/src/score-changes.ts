@@ -92,7 +92,7 @@ export function listenForScoreChanges(options: ScoreChangeFeedOptions): ScoreCha
         lose(c, new Error(`unreadable ${SCORE_CHANGES_CHANNEL} payload: ${payload.slice(0, 80)}`))
         return
       }
-      emit('changed', ids as string[])
+      emit('changed', ids)
     })
     c.connect()
       .then(() => c.query(`LISTEN ${SCORE_CHANGES_CHANNEL}`))

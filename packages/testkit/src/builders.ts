@@ -27,5 +27,5 @@ export function buildBillingEvent(overrides: Partial<BillingEvent> = {}): Billin
     currency: 'USD',
     plan: 'pro',
     ...overrides,
-  } as BillingEvent
+  }
 }

@@ -17,7 +17,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitForOp
   for (;;) {
     try {
       const value = await check()
-      if (value) return value as NonNullable<T>
+      if (value) return value
     } catch (err) {
       lastError = err
     }

@@ -85,7 +85,7 @@ export async function trainAndRegister(pool: Pool, request: TrainRequest): Promi
       training.map((e) => e.label),
       training.map((e) => e.customerId),
     ),
-    { ...request.modelOptions, kind: request.kind, seed: request.seed ?? 1 } as TrainOptions,
+    { ...request.modelOptions, kind: request.kind, seed: request.seed ?? 1 },
   )
   const trainMs = Date.now() - started
   request.onProgress?.({ phase: 'evaluating', examples: holdout.length })

@@ -345,10 +345,11 @@ async function readSnippet(response: Response): Promise<string> {
   let size = 0
   try {
     while (size < RESPONSE_READ_BYTES) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.byteLength
+      // The stream's chunk type is `any` in Node's types; fetch bodies yield Uint8Array chunks.
+      const chunk: { done: boolean; value?: unknown } = await reader.read()
+      if (chunk.done || !(chunk.value instanceof Uint8Array)) break
+      chunks.push(chunk.value)
+      size += chunk.value.byteLength
     }
     return Buffer.concat(chunks).subarray(0, RESPONSE_READ_BYTES).toString('utf8').replace(/\s+/g, ' ').trim()
   } catch {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyBodyParser, type FastifyInstance, type RawServerDefault } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createDestinationGuard } from '@churnwatch/webhooks'
 import { apiTopics, DEFAULT_API_OPTIONS, type ApiContext, type ApiDeps } from './context.js'
@@ -30,6 +30,9 @@ export { apiConfigSchema, type ApiConfig } from './config.js'
 
 /** Deeper JSON bodies are refused before parsing (nothing the API accepts comes close). */
 const MAX_JSON_DEPTH = 64
+
+/** The callback form of a body parser (the other form returns a promise). */
+type CallbackBodyParser = Exclude<FastifyBodyParser<string>, (...args: never[]) => Promise<unknown>>
 
 /** The Fastify instance buildApp returns (zod type provider). */
 export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>
@@ -83,7 +86,9 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
 
   // JSON only (anything else is a 415). POST actions without a body (ack, test, redeliver) may
   // still say Content-Type: application/json.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
+  // Fastify types the default parser as either parser form; it is the callback form (it calls
+  // `done` and returns nothing), so there is no promise to await.
+  const parseJson = app.getDefaultJsonParser('error', 'error') as CallbackBodyParser
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8')

@@ -51,7 +51,7 @@ export function enumListSchema<const T extends readonly [string, ...string[]]>(v
   const item = z.enum(values, { error: `${name} must be one of: ${values.join(', ')}` })
   return z
     .preprocess(
-      (v) => (typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v.flatMap((x) => (typeof x === 'string' ? x.split(',') : [x])) : v),
+      (v: unknown) => (typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v.flatMap((x: unknown) => (typeof x === 'string' ? x.split(',') : [x])) : v),
       z.array(item).min(1),
     )
     .optional()

@@ -243,7 +243,7 @@ function fromSchema(resolve: (s: JsonSchema) => JsonSchema, input: JsonSchema, d
     case 'object': {
       const properties = schema.properties ?? {}
       const record = Object.fromEntries(Object.entries(properties).map(([k, s]) => [k, fromSchema(resolve, s, depth + 1)]))
-      return fc.record(record, { requiredKeys: (schema.required ?? []).filter((k) => k in properties) }) as fc.Arbitrary<Json>
+      return fc.record(record, { requiredKeys: (schema.required ?? []).filter((k) => k in properties) })
     }
     default:
       return fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>
@@ -715,10 +715,10 @@ describe('API fuzz from /openapi.json', () => {
       const lacking = (['read', 'events:write'] as const).filter((s) => s !== scope)
       const keyArb = fc.oneof(
         fc.constantFrom(...badKeys).map(([name, headers]) => ({ name, headers, expected: 401 })),
-        fc.constantFrom(...lacking).map((s) => ({ name: `${s} key`, headers: { authorization: `Bearer ${api.keys[s]}` } as Record<string, string | string[]>, expected: 403 })),
-        fc.constantFrom(...lacking).map((s) => ({ name: `${s} x-api-key`, headers: { 'x-api-key': api.keys[s] } as Record<string, string | string[]>, expected: 403 })),
+        fc.constantFrom(...lacking).map((s) => ({ name: `${s} key`, headers: { authorization: `Bearer ${api.keys[s]}` }, expected: 403 })),
+        fc.constantFrom(...lacking).map((s) => ({ name: `${s} x-api-key`, headers: { 'x-api-key': api.keys[s] }, expected: 403 })),
         // A wrong key in Authorization does not fall back to a good X-API-Key, and vice versa scopes do not add up.
-        fc.constantFrom(...lacking).map((s) => ({ name: `${s} bearer + bad x-api-key`, headers: { authorization: `Bearer ${api.keys[s]}`, 'x-api-key': 'cw_nope' } as Record<string, string | string[]>, expected: 403 })),
+        fc.constantFrom(...lacking).map((s) => ({ name: `${s} bearer + bad x-api-key`, headers: { authorization: `Bearer ${api.keys[s]}`, 'x-api-key': 'cw_nope' }, expected: 403 })),
       )
       const property = fc.asyncProperty(
         keyArb.chain((key) => requestArb(resolve, op, known, cursors, fc.constant(key.headers)).map((request) => ({ key, request }))),

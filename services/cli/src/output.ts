@@ -29,7 +29,7 @@ export function createOutput(options: { stdout: NodeJS.WritableStream; stderr: N
       // A bar needs a known total; open-ended work (total 0) prints periodic lines instead.
       if (isTty && total > 0) {
         const bar = new SingleBar(
-          { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {detail}`, stream: options.stderr as NodeJS.WriteStream, hideCursor: true },
+          { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {detail}`, stream: options.stderr, hideCursor: true },
         )
         bar.start(total, 0, { detail: '' })
         return { update: (done, detail = '') => bar.update(done, { detail }), stop: () => bar.stop() }

@@ -78,7 +78,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
       },
     },
     async (request, reply) => {
-      const checked = check(request.body as unknown)
+      const checked = check(request.body)
       if (!checked.ok) {
         app.apiMetrics.events.inc({ kind: 'unknown', result: 'rejected' })
         const errors = prefixed('body', checked.issues)
