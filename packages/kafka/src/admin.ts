@@ -50,13 +50,18 @@ export async function ensureTopics(client: KafkaClient, specs: readonly TopicSpe
 // A KRaft broker answers metadata for a topic created a moment ago (by this process or by another
 // service starting beside it) with UNKNOWN_TOPIC_OR_PARTITION until it has applied the record;
 // that made a service starting next to another exit with "This server does not host this
-// topic-partition".
+// topic-partition". Even once metadata names a leader, the leader may not serve the partition yet
+// (NOT_LEADER_OR_FOLLOWER on the first ListOffsets, seen in CI), so the wait ends only when every
+// topic's offsets can be read.
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics })
-      if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+      if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        for (const topic of topics) await admin.fetchTopicOffsets(topic)
+        return
+      }
       if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`)
     } catch (err) {
       if (!isRetriableKafkaError(err) || Date.now() > deadline) throw err

@@ -18,10 +18,26 @@ export async function createTestTopics(prefixes: string[], numPartitions = 3): P
   await admin.connect()
   try {
     await admin.createTopics({ waitForLeaders: true, topics: names.map((topic) => ({ topic, numPartitions })) })
+    // A leader named in metadata may not serve its partition yet (NOT_LEADER_OR_FOLLOWER): wait
+    // until each topic's offsets can be read, so a test's first produce or offset read succeeds.
+    for (const topic of names) await untilServed(() => admin.fetchTopicOffsets(topic))
   } finally {
     await admin.disconnect()
   }
   return names
+}
+
+async function untilServed(read: () => Promise<unknown>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await read()
+      return
+    } catch (err) {
+      if ((err as { retriable?: unknown }).retriable !== true || Date.now() > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
 }
 
 export interface CollectedMessage {
