@@ -1,0 +1,133 @@
+import { useEffect, useState } from 'preact/hooks'
+import { AlertCard } from '../alert-card.js'
+import { api, canChangeAlerts } from '../api.js'
+import { bandsOf, DEFAULT_BANDS, RiskChart, type BandThresholds } from '../chart.js'
+import { formatPercent, formatPointChange } from '../format.js'
+import type { Alert, HistoryEntry, Risk, Session } from '../types.js'
+import { BandChip, Empty, ErrorBox, Loading, Money, Time, useLoad } from '../ui.js'
+
+/** How many recent alerts the account page reads to find this customer's (the API has no customer filter yet). */
+export const ALERT_SCAN_LIMIT = 1_000
+
+interface AccountData {
+  risk: Risk
+  history: HistoryEntry[]
+  bands: BandThresholds
+  alerts: Alert[]
+}
+
+async function loadAccount(customerId: string): Promise<AccountData> {
+  const [risk, history, alerts] = await Promise.all([api.risk(customerId), api.history(customerId), api.alerts({ limit: ALERT_SCAN_LIMIT })])
+  const model = await api.model(risk.modelVersion).catch(() => undefined)
+  return {
+    risk,
+    history: history.data,
+    bands: (model && bandsOf(model.metrics)) ?? DEFAULT_BANDS,
+    alerts: alerts.data.filter((a) => a.customerId === customerId),
+  }
+}
+
+export function AccountPage({ customerId, session, currency }: { customerId: string; session: Session; currency: string }) {
+  const [load, reload] = useLoad(customerId, () => loadAccount(customerId))
+  const [alerts, setAlerts] = useState<Alert[]>([])
+  useEffect(() => {
+    if (load.state === 'ready') setAlerts(load.value.alerts)
+  }, [load])
+  return (
+    <>
+      <p class="crumbs">
+        <a href="#/worklist">Worklist</a> › {customerId}
+      </p>
+      <h1>{customerId}</h1>
+      {load.state === 'loading' && <Loading what="the account" />}
+      {load.state === 'error' && (
+        <>
+          <ErrorBox error={load.error} />
+          <button type="button" onClick={reload}>Try again</button>
+        </>
+      )}
+      {load.state === 'ready' && (
+        <Account
+          data={load.value}
+          alerts={alerts}
+          currency={currency}
+          canChange={canChangeAlerts(session)}
+          onChanged={(changed) => setAlerts((all) => all.map((a) => (a.alertId === changed.alertId ? changed : a)))}
+        />
+      )}
+    </>
+  )
+}
+
+function Account({ data, alerts, currency, canChange, onChanged }: { data: AccountData; alerts: Alert[]; currency: string; canChange: boolean; onChanged: (a: Alert) => void }) {
+  const { risk, history, bands } = data
+  const previous = history[1]
+  const open = alerts.filter((a) => a.status !== 'resolved')
+  const past = alerts.filter((a) => a.status === 'resolved')
+  const previousFeatures = new Set(previous?.drivers.map((d) => d.feature) ?? [])
+  return (
+    <>
+      <section class="summary" aria-label="Current risk">
+        <div>
+          <span class="label">Risk</span>
+          <BandChip band={risk.band} /> <strong class="big">{formatPercent(risk.probability)}</strong>
+          {previous && <span class="delta"> {formatPointChange(previous.probability, risk.probability)} since <Time iso={previous.asOf} /></span>}
+        </div>
+        <div>
+          <span class="label">Revenue at risk</span>
+          <strong class="big"><Money minor={risk.revenueAtRisk} currency={currency} /></strong>
+        </div>
+        <div>
+          <span class="label">MRR</span>
+          <Money minor={risk.mrr} currency={currency} /> · {risk.plan ?? 'no plan'}
+        </div>
+        <div>
+          <span class="label">Scored</span>
+          <Time iso={risk.scoredAt} /> · model {risk.modelVersion}
+        </div>
+      </section>
+
+      <section aria-labelledby="h-history">
+        <h2 id="h-history">Risk over time</h2>
+        {history.length === 0 ? (
+          <Empty>No score history yet.</Empty>
+        ) : (
+          <>
+            <RiskChart
+              history={history}
+              bands={bands}
+              label={`Churn probability over ${history.length} scores, now ${formatPercent(risk.probability)}; high-risk threshold ${formatPercent(bands.high)}, medium ${formatPercent(bands.medium)}`}
+            />
+            <p class="legend">
+              <span class="key prob">Probability</span> <span class="key high">High from {formatPercent(bands.high)}</span>{' '}
+              <span class="key medium">Medium from {formatPercent(bands.medium)}</span>
+            </p>
+          </>
+        )}
+      </section>
+
+      <section aria-labelledby="h-drivers">
+        <h2 id="h-drivers">Why</h2>
+        {risk.drivers.length === 0 ? (
+          <Empty>The model names no driver for this score.</Empty>
+        ) : (
+          <ul class="drivers">
+            {risk.drivers.map((d) => (
+              <li>
+                {d.sentence}
+                {previous && !previousFeatures.has(d.feature) && <span class="tag">new since the previous score</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="h-alerts">
+        <h2 id="h-alerts">Open alerts</h2>
+        {open.length === 0 ? <Empty>No open alert.</Empty> : open.map((a) => <AlertCard alert={a} canChange={canChange} currency={currency} onChanged={onChanged} showCustomer={false} />)}
+        <h2>Past alerts</h2>
+        {past.length === 0 ? <Empty>No past alert.</Empty> : past.map((a) => <AlertCard alert={a} canChange={canChange} currency={currency} onChanged={onChanged} showCustomer={false} />)}
+      </section>
+    </>
+  )
+}

@@ -1,0 +1,76 @@
+// Shapes of the v1 API responses the console reads (see /openapi.json); money in integer minor units.
+
+export type RiskBand = 'low' | 'medium' | 'high'
+export const RISK_BANDS: readonly RiskBand[] = ['high', 'medium', 'low']
+export type AlertKind = 'risk_high' | 'payment_failed' | 'cancel_requested' | 'usage_drop'
+export const ALERT_KINDS: readonly AlertKind[] = ['risk_high', 'payment_failed', 'cancel_requested', 'usage_drop']
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved'
+
+export interface Driver {
+  feature: string
+  value: number
+  contribution: number
+  sentence: string
+}
+
+export interface RiskListItem {
+  customerId: string
+  probability: number
+  band: RiskBand
+  revenueAtRisk: number
+  mrr: number
+  plan: string | null
+  drivers: Driver[]
+  modelVersion: string
+  asOf: string
+  scoredAt: string
+  changeSeq: number
+}
+
+export interface Risk extends RiskListItem {
+  keyFeatures: Array<{ name: string; value: number; description: string | null; unit: string | null }>
+}
+
+export interface RiskPage {
+  data: RiskListItem[]
+  nextCursor: string | null
+  walkStartedAt: string | null
+}
+
+export interface HistoryEntry {
+  asOf: string
+  scoredAt: string
+  probability: number
+  band: RiskBand
+  drivers: Driver[]
+  modelVersion: string
+}
+
+export interface Alert {
+  alertId: string
+  customerId: string
+  kind: AlertKind
+  status: AlertStatus
+  probability: number
+  revenueAtRisk: number
+  drivers: Driver[]
+  play: string
+  createdAt: string
+  updatedAt: string
+  acknowledgedAt: string | null
+  resolvedAt: string | null
+  resolution: string | null
+}
+
+export interface Session {
+  keyId: string
+  name: string
+  scopes: string[]
+  expiresAt: string
+  csrfToken: string
+}
+
+export interface ModelDetail {
+  version: string
+  metrics: Record<string, unknown>
+}
