@@ -1,0 +1,286 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type { RiskBand } from '@churnwatch/contract'
+import { getAlert, saveScores, withTransaction, writeAlerts, type AlertRow, type ScoreRow } from '@churnwatch/storage'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSystem, type TestSystem } from './system.js'
+
+const T0 = '2026-03-01T12:00:00.000Z'
+const NO_USAGE = { feature: 'days_since_last_activity', value: 21, contribution: 0.8, sentence: 'No product usage in the last 21 days' }
+const FAILED_PAYMENTS = { feature: 'failed_payments_90d', value: 2, contribution: 0.3, sentence: '2 failed payments in the last 90 days' }
+
+function score(customerId: string, probability: number, band: RiskBand, mrr: number, plan: string, asOf = T0, drivers = [NO_USAGE, FAILED_PAYMENTS]): ScoreRow & { material: boolean } {
+  return {
+    customerId,
+    probability,
+    band,
+    drivers,
+    features: { days_since_last_activity: 21, mrr },
+    plan,
+    mrr,
+    revenueAtRisk: Math.round(probability * mrr),
+    modelVersion: 'gbdt-2026-02-01-abcdef01',
+    asOf,
+    scoredAt: asOf,
+    material: true,
+  }
+}
+
+function alert(alertId: string, customerId: string, kind: AlertRow['kind'], createdAt: string, revenueAtRisk: number, overrides: Partial<AlertRow> = {}): AlertRow {
+  return {
+    alertId,
+    customerId,
+    kind,
+    status: 'open',
+    probability: 0.81,
+    revenueAtRisk,
+    drivers: [NO_USAGE],
+    play: 'Call the account owner this week',
+    createdAt,
+    updatedAt: createdAt,
+    acknowledgedAt: null,
+    resolvedAt: null,
+    resolution: null,
+    ...overrides,
+  }
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** Serious or critical axe-core violations on the page as it is now (axe injected from node_modules). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, so the page's CSP (script-src 'self') stays in force.
+  await page.evaluate(AXE_SOURCE)
+  const results = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown[] }> }> }> } }).axe
+    return (await axe.run(document)).violations
+  })
+  return results.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.map((n) => n.target))}`)
+}
+
+/** The worklist rows on screen: customer, band, probability, revenue at risk. */
+async function worklistRows(page: Page): Promise<string[][]> {
+  await page.locator('table.worklist tbody tr').first().waitFor()
+  return page.locator('table.worklist tbody tr').evaluateAll((rows) =>
+    rows.map((row) => Array.from(row.querySelectorAll('th, td')).slice(0, 4).map((cell) => (cell.textContent ?? '').trim())),
+  )
+}
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.getByLabel('API key').fill(key)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('navigation', { name: 'Pages' }).waitFor()
+}
+
+describe('the console in Chromium against the real API', () => {
+  let system: TestSystem
+  let admin: BrowserContext
+  let page: Page
+
+  beforeAll(async () => {
+    system = await startSystem('e2e', T0)
+    await withTransaction(system.pool, async (tx) => {
+      // acme's history: low → medium → high; its latest drivers add failed payments.
+      await saveScores(tx, [score('acme', 0.15, 'low', 4_900, 'pro', '2026-01-01T12:00:00.000Z', [NO_USAGE])])
+      await saveScores(tx, [score('acme', 0.42, 'medium', 4_900, 'pro', '2026-02-01T12:00:00.000Z', [NO_USAGE])])
+      await saveScores(tx, [
+        score('acme', 0.81, 'high', 4_900, 'pro'),
+        score('globex', 0.62, 'high', 12_000, 'enterprise'),
+        score('initech', 0.55, 'high', 2_000, 'starter'),
+        score('umbrella', 0.35, 'medium', 30_000, 'enterprise'),
+        score('hooli', 0.25, 'medium', 1_000, 'starter'),
+        score('stark', 0.05, 'low', 9_900, 'pro'),
+      ])
+      await writeAlerts(tx, [
+        alert('al-acme', 'acme', 'risk_high', T0, 3_969),
+        alert('al-acme-old', 'acme', 'usage_drop', '2026-02-01T12:00:00.000Z', 2_058, {
+          status: 'resolved',
+          resolvedAt: '2026-02-03T12:00:00.000Z',
+          resolution: 'customer re-engaged',
+        }),
+        alert('al-globex', 'globex', 'payment_failed', '2026-02-28T12:00:00.000Z', 7_440),
+        alert('al-initech', 'initech', 'usage_drop', '2026-02-27T12:00:00.000Z', 1_100),
+      ])
+    })
+    admin = await system.browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US', acceptDownloads: true })
+    admin.setDefaultTimeout(10_000)
+    page = await admin.newPage()
+  })
+  afterAll(async () => {
+    await admin?.close()
+    await system?.close()
+  })
+
+  it('signs in with a pasted key, keeps the deep link’s filters, and never stores the key in the page', async () => {
+    await page.goto(`${system.baseUrl}/app/#/worklist?band=high`)
+    await page.getByRole('heading', { name: 'Sign in to churnwatch' }).waitFor()
+    expect(await seriousViolations(page)).toEqual([])
+    await signIn(page, system.keys.admin)
+    expect(page.url()).toBe(`${system.baseUrl}/app/#/worklist?band=high`)
+    // Ranked by revenue at risk: round(p × MRR) in cents, hand-computed.
+    expect(await worklistRows(page)).toEqual([
+      ['globex', 'High risk', '62.0%', '$74.40'],
+      ['acme', 'High risk', '81.0%', '$39.69'],
+      ['initech', 'High risk', '55.0%', '$11.00'],
+    ])
+    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie, url: location.href }))
+    expect(stored).not.toContain(system.keys.admin)
+    expect(stored).not.toContain('cw_session')
+    const cookies = await admin.cookies()
+    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path }))).toEqual([
+      { name: 'cw_session', httpOnly: true, sameSite: 'Strict', path: '/v1' },
+    ])
+    expect(cookies[0]?.value).not.toContain(system.keys.admin.split('_')[2])
+    expect(await seriousViolations(page)).toEqual([])
+  })
+
+  it('filters and re-ranks the worklist through the URL, and exports exactly the rows shown', async () => {
+    await page.getByRole('button', { name: 'medium' }).click()
+    await page.waitForURL(/band=high%2Cmedium/)
+    await page.getByLabel('Rank by').selectOption('probability')
+    await page.waitForURL(/sort=probability/)
+    expect(page.url()).toBe(`${system.baseUrl}/app/#/worklist?band=high%2Cmedium&sort=probability`)
+    expect(await worklistRows(page)).toEqual([
+      ['acme', 'High risk', '81.0%', '$39.69'],
+      ['globex', 'High risk', '62.0%', '$74.40'],
+      ['initech', 'High risk', '55.0%', '$11.00'],
+      ['umbrella', 'Medium risk', '35.0%', '$105.00'],
+      ['hooli', 'Medium risk', '25.0%', '$2.50'],
+    ])
+    // Dates in the browser's zone (Paris, UTC+1), UTC on hover.
+    const scored = page.locator('table.worklist tbody tr').first().locator('time')
+    expect(await scored.textContent()).toBe('Mar 1, 2026, 1:00 PM')
+    expect(await scored.getAttribute('title')).toBe('2026-03-01 12:00:00 UTC')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+    const path = await download.path()
+    const lines = readFileSync(path, 'utf8').trim().split('\r\n')
+    expect(lines[0]).toBe('customerId,band,probability,revenueAtRisk,mrr,plan,topDriver,scoredAt')
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual([
+      'acme,high,0.81,3969',
+      'globex,high,0.62,7440',
+      'initech,high,0.55,1100',
+      'umbrella,medium,0.35,10500',
+      'hooli,medium,0.25,250',
+    ])
+  })
+
+  it('opens an account: risk over time with the band thresholds, drivers as sentences, alerts; acknowledging changes it', async () => {
+    await page.getByRole('link', { name: 'acme' }).click()
+    await page.getByRole('heading', { name: 'acme', level: 1 }).waitFor()
+    expect(page.url()).toBe(`${system.baseUrl}/app/#/customers/acme`)
+    await page.locator('.chart canvas').waitFor()
+    // No model is registered, so the scorer's default thresholds are drawn.
+    expect(await page.locator('.chart').getAttribute('aria-label')).toBe(
+      'Churn probability over 3 scores, now 81.0%; high-risk threshold 50.0%, medium 20.0%',
+    )
+    expect(await page.locator('.summary').textContent()).toContain('+39.0 pts since')
+    expect(await page.locator('ul.drivers li').allTextContents()).toEqual([
+      'No product usage in the last 21 days',
+      '2 failed payments in the last 90 days' + 'new since the previous score',
+    ])
+    const open = page.getByRole('article', { name: 'High risk' })
+    expect(await open.locator('.status').textContent()).toBe('open')
+    expect(await page.getByRole('article', { name: 'Usage drop' }).locator('.status').textContent()).toBe('resolved')
+    expect(await seriousViolations(page)).toEqual([])
+
+    system.setNow('2026-03-02T09:30:00.000Z')
+    await open.getByRole('button', { name: 'Acknowledge' }).click()
+    await open.locator('.status', { hasText: 'acknowledged' }).waitFor()
+    expect(await open.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0)
+    expect(await open.textContent()).toContain('acknowledged Mar 2, 2026, 10:30 AM')
+    expect(await getAlert(system.pool, 'al-acme')).toMatchObject({ status: 'acknowledged', acknowledgedAt: '2026-03-02T09:30:00.000Z' })
+  })
+
+  it('shows the problem detail of an API error instead of a blank page', async () => {
+    await page.goto(`${system.baseUrl}/app/#/customers/nobody`)
+    const error = page.getByRole('alert')
+    await error.waitFor()
+    expect(await error.textContent()).toBe('Not found (404)unknown customer "nobody"')
+  })
+
+  it('lists open alerts by kind, newest or largest first, and acknowledges in bulk', async () => {
+    await page.goto(`${system.baseUrl}/app/#/alerts`)
+    await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor()
+    await page.locator('article.alert').first().waitFor()
+    const titles = () => page.locator('article.alert h3').allTextContents()
+    expect(await titles()).toEqual(['Payment failed · globex', 'Usage drop · initech'])
+    await page.getByLabel('Order').selectOption('largest')
+    await page.waitForURL(/order=largest/)
+    expect(await titles()).toEqual(['Payment failed · globex', 'Usage drop · initech'])
+    await page.getByRole('button', { name: /Usage drop/ }).click()
+    await page.waitForURL(/kind=usage_drop/)
+    await page.locator('article.alert h3', { hasText: 'Usage drop · initech' }).waitFor()
+    expect(await titles()).toEqual(['Usage drop · initech'])
+    expect(await seriousViolations(page)).toEqual([])
+    await page.goto(`${system.baseUrl}/app/#/alerts`)
+    await page.locator('article.alert').nth(1).waitFor()
+    await page.getByLabel('Select alert al-globex').check()
+    await page.getByLabel('Select alert al-initech').check()
+    await page.getByRole('button', { name: 'Acknowledge selected (2)' }).click()
+    await page.getByText('Acknowledged 2 alerts.').waitFor()
+    expect((await getAlert(system.pool, 'al-globex'))?.status).toBe('acknowledged')
+    expect((await getAlert(system.pool, 'al-initech'))?.status).toBe('acknowledged')
+  })
+
+  it('refuses a write whose CSRF token is missing or forged with a 403', async () => {
+    const statuses = await page.evaluate(async () => {
+      const ack = (headers: Record<string, string>) => fetch('/v1/alerts/al-acme/resolve', { method: 'POST', headers, credentials: 'same-origin' }).then((r) => r.status)
+      return [await ack({}), await ack({ 'x-csrf-token': 'forged-forged-forged-forged-forged' })]
+    })
+    expect(statuses).toEqual([403, 403])
+    expect((await getAlert(system.pool, 'al-acme'))?.status).toBe('acknowledged')
+  })
+
+  it('goes back to sign-in when the session expires, keeping the page and its filters', async () => {
+    await page.goto(`${system.baseUrl}/app/#/worklist?band=medium`)
+    await page.locator('table.worklist').waitFor()
+    system.setNow('2026-03-03T13:00:00.000Z')
+    await page.getByLabel('Rank by').selectOption('probability')
+    await page.getByText('Your session has ended. Sign in again to continue where you were.').waitFor()
+    expect(page.url()).toBe(`${system.baseUrl}/app/#/worklist?band=medium&sort=probability`)
+    await signIn(page, system.keys.admin)
+    expect(await worklistRows(page)).toEqual([
+      ['umbrella', 'Medium risk', '35.0%', '$105.00'],
+      ['hooli', 'Medium risk', '25.0%', '$2.50'],
+    ])
+  })
+
+  it('signs out: the cookie is gone and the API no longer knows the session', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('heading', { name: 'Sign in to churnwatch' }).waitFor()
+    expect(await admin.cookies()).toEqual([])
+    expect(await page.evaluate(() => fetch('/v1/session').then((r) => r.status))).toBe(401)
+  })
+
+  it('shows a read-only key no acknowledge button, and the API refuses it anyway; fits a 390 px phone', async () => {
+    const reader = await system.browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'UTC', locale: 'en-US' })
+    reader.setDefaultTimeout(10_000)
+    try {
+      const phone = await reader.newPage()
+      await phone.goto(`${system.baseUrl}/app/#/worklist`)
+      await signIn(phone, system.keys.read)
+      await phone.locator('table.worklist').waitFor()
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth)
+      expect(overflow).toBeLessThanOrEqual(390)
+      expect(await seriousViolations(phone)).toEqual([])
+      await phone.goto(`${system.baseUrl}/app/#/customers/acme`)
+      await phone.getByRole('article', { name: 'High risk' }).waitFor()
+      expect(await phone.getByRole('button', { name: 'Resolve' }).count()).toBe(0)
+      expect(await phone.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0)
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+      expect(await seriousViolations(phone)).toEqual([])
+      await phone.goto(`${system.baseUrl}/app/#/alerts`)
+      await phone.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor()
+      expect(await phone.getByRole('button', { name: /Acknowledge selected/ }).count()).toBe(0)
+      const refused = await phone.evaluate(async () => {
+        const session = (await fetch('/v1/session').then((r) => r.json())) as { csrfToken: string }
+        const response = await fetch('/v1/alerts/al-acme/resolve', { method: 'POST', headers: { 'x-csrf-token': session.csrfToken } })
+        return { status: response.status, body: (await response.json()) as { detail: string } }
+      })
+      expect(refused).toEqual({ status: 403, body: expect.objectContaining({ detail: 'this operation needs the "admin" scope; the key has: read' }) })
+    } finally {
+      await reader.close()
+    }
+  })
+})
