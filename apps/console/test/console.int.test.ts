@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import type { RiskBand } from '@churnwatch/contract'
 import { getAlert, saveScores, withTransaction, writeAlerts, type AlertRow, type ScoreRow } from '@churnwatch/storage'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -65,6 +66,12 @@ async function worklistRows(page: Page): Promise<string[][]> {
   return page.locator('table.worklist tbody tr').evaluateAll((rows) =>
     rows.map((row) => Array.from(row.querySelectorAll('th, td')).slice(0, 4).map((cell) => (cell.textContent ?? '').trim())),
   )
+}
+
+/** With CONSOLE_SCREENSHOTS=<dir>, the run saves what it sees (for the README and for review). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.CONSOLE_SCREENSHOTS
+  if (dir) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
 }
 
 async function signIn(page: Page, key: string): Promise<void> {
@@ -163,6 +170,7 @@ describe('the console in Chromium against the real API', () => {
       'umbrella,medium,0.35,10500',
       'hooli,medium,0.25,250',
     ])
+    await screenshot(page, 'worklist')
   })
 
   it('opens an account: risk over time with the band thresholds, drivers as sentences, alerts; acknowledging changes it', async () => {
@@ -189,6 +197,7 @@ describe('the console in Chromium against the real API', () => {
     await open.locator('.status', { hasText: 'acknowledged' }).waitFor()
     expect(await open.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0)
     expect(await open.textContent()).toContain('acknowledged Mar 2, 2026, 10:30 AM')
+    await screenshot(page, 'account')
     expect(await getAlert(system.pool, 'al-acme')).toMatchObject({ status: 'acknowledged', acknowledgedAt: '2026-03-02T09:30:00.000Z' })
   })
 
@@ -217,6 +226,7 @@ describe('the console in Chromium against the real API', () => {
     await page.locator('article.alert').nth(1).waitFor()
     await page.getByLabel('Select alert al-globex').check()
     await page.getByLabel('Select alert al-initech').check()
+    await screenshot(page, 'alerts')
     await page.getByRole('button', { name: 'Acknowledge selected (2)' }).click()
     await page.getByText('Acknowledged 2 alerts.').waitFor()
     expect((await getAlert(system.pool, 'al-globex'))?.status).toBe('acknowledged')
@@ -266,6 +276,7 @@ describe('the console in Chromium against the real API', () => {
       expect(await seriousViolations(phone)).toEqual([])
       await phone.goto(`${system.baseUrl}/app/#/customers/acme`)
       await phone.getByRole('article', { name: 'High risk' }).waitFor()
+      await screenshot(phone, 'account-phone')
       expect(await phone.getByRole('button', { name: 'Resolve' }).count()).toBe(0)
       expect(await phone.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0)
       expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
