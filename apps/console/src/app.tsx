@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { api, ApiProblem, configureClient } from './api.js'
 import { AccountPage } from './pages/account.js'
 import { AlertsPage } from './pages/alerts.js'
+import { MetricsPage } from './pages/metrics.js'
 import { SignIn } from './pages/sign-in.js'
 import { WorklistPage } from './pages/worklist.js'
 import { parseHash, type Route } from './route.js'
@@ -41,7 +42,7 @@ export function App() {
   }, [session])
 
   useEffect(() => {
-    const titles = { worklist: 'Worklist', account: 'Account', alerts: 'Alerts', 'not-found': 'Not found' }
+    const titles = { worklist: 'Worklist', account: 'Account', alerts: 'Alerts', metrics: 'Metrics', 'not-found': 'Not found' }
     document.title = `${session.state === 'signed-in' ? titles[route.page] : 'Sign in'} · churnwatch`
   }, [route.page, session.state])
 
@@ -65,6 +66,7 @@ export function App() {
         <nav aria-label="Pages">
           <a href="#/worklist" aria-current={route.page === 'worklist' ? 'page' : undefined}>Worklist</a>
           <a href="#/alerts" aria-current={route.page === 'alerts' ? 'page' : undefined}>Alerts</a>
+          <a href="#/metrics" aria-current={route.page === 'metrics' ? 'page' : undefined}>Metrics</a>
         </nav>
         <span class="who" title={`Key ${session.session.keyId}; scopes: ${session.session.scopes.join(', ')}`}>
           {session.session.name}
@@ -75,6 +77,7 @@ export function App() {
         {route.page === 'worklist' && <WorklistPage params={route.params} currency={currency} />}
         {route.page === 'account' && <AccountPage customerId={route.customerId} session={session.session} currency={currency} />}
         {route.page === 'alerts' && <AlertsPage params={route.params} session={session.session} currency={currency} />}
+        {route.page === 'metrics' && <MetricsPage params={route.params} currency={currency} />}
         {route.page === 'not-found' && (
           <>
             <h1>Not found</h1>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { csvCell, worklistCsv } from './csv.js'
+import { topReasons } from './pages/metrics.js'
 import { formatLocal, formatMoney, formatPercent, formatPointChange, formatUtc } from './format.js'
 import type { RiskListItem } from './types.js'
 
@@ -49,5 +50,12 @@ describe('worklist CSV', () => {
     )
     expect(csvCell(-5)).toBe('-5')
     expect(csvCell('-5')).toBe("'-5")
+  })
+})
+
+describe('metrics table', () => {
+  it('lists the top cancellation reasons, largest first, ties by name', () => {
+    expect(topReasons({ too_expensive: 1, payment_failed: 3, no_value: 1, other: 1 })).toBe('payment_failed (3), no_value (1), other (1)')
+    expect(topReasons({})).toBe('—')
   })
 })

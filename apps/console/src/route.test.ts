@@ -9,6 +9,7 @@ describe('routes in the URL hash', () => {
     expect(worklist.page).toBe('worklist')
     expect(worklist.params.get('sort')).toBe('probability')
     expect(parseHash('#/alerts?kind=usage_drop').params.get('kind')).toBe('usage_drop')
+    expect(parseHash('#/metrics?interval=week').page).toBe('metrics')
     expect(parseHash('#/nowhere')).toMatchObject({ page: 'not-found', path: '/nowhere' })
   })
 

@@ -4,6 +4,7 @@ export type Route =
   | { page: 'worklist'; params: URLSearchParams }
   | { page: 'account'; customerId: string; params: URLSearchParams }
   | { page: 'alerts'; params: URLSearchParams }
+  | { page: 'metrics'; params: URLSearchParams }
   | { page: 'not-found'; path: string; params: URLSearchParams }
 
 /** The route a location hash names; an empty hash is the worklist. */
@@ -14,6 +15,7 @@ export function parseHash(hash: string): Route {
   const path = rawPath === '' || rawPath === '/' ? '/worklist' : rawPath
   if (path === '/worklist') return { page: 'worklist', params }
   if (path === '/alerts') return { page: 'alerts', params }
+  if (path === '/metrics') return { page: 'metrics', params }
   const account = /^\/customers\/([^/]+)$/.exec(path)
   if (account?.[1]) {
     try {

@@ -74,3 +74,39 @@ export interface ModelDetail {
   version: string
   metrics: Record<string, unknown>
 }
+
+export interface ChurnSplit {
+  voluntary: number
+  involuntary: number
+  unknown: number
+}
+
+export interface ChurnPeriod {
+  period: string
+  start: string
+  end: string
+  customersAtStart: number
+  newCustomers: number
+  reactivations: number
+  churned: number
+  churnedNewInPeriod: number
+  customerChurnRate: number | null
+  mrrAtStart: number
+  newMrr: number
+  expansionMrr: number
+  contractionMrr: number
+  churnedMrr: number
+  grossMrrChurnRate: number | null
+  netMrrChurnRate: number | null
+  churnedByKind: ChurnSplit
+  earlyChurn: number
+  cancellationReasons: Record<string, number>
+}
+
+export interface ChurnMetrics {
+  from: string
+  to: string
+  interval: string
+  definition: string
+  periods: ChurnPeriod[]
+}

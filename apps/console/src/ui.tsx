@@ -65,3 +65,12 @@ export function useLoad<T>(key: string, fetcher: () => Promise<T>): [Load<T>, ()
   }, [key, generation])
   return [load, () => setGeneration((g) => g + 1)]
 }
+
+/** A horizontally scrollable table, reachable by keyboard (a named, focusable region). */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  )
+}

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { RiskBand } from '@churnwatch/contract'
-import { getAlert, saveScores, withTransaction, writeAlerts, type AlertRow, type ScoreRow } from '@churnwatch/storage'
+import type { BillingEvent, RiskBand } from '@churnwatch/contract'
+import { getAlert, insertBillingEvents, saveScores, withTransaction, writeAlerts, type AlertRow, type ScoreRow } from '@churnwatch/storage'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSystem, type TestSystem } from './system.js'
@@ -46,6 +46,30 @@ function alert(alertId: string, customerId: string, kind: AlertRow['kind'], crea
     ...overrides,
   }
 }
+
+// Billing history for the metrics page (services/api/test/metrics.int.test.ts computes its figures by hand):
+// January 2026 starts with A 1000, B 2000, C 3000, E 4000 (4 customers, $100.00 MRR); C ends
+// (involuntary, 3000), D starts and ends; A expands by 500. Churn 1/4 = 25.0%, gross 3000/10000 =
+// 30.0%, net (3000 - 500)/10000 = 25.0%, early churn 1 (D).
+let seq = 0
+const billing = (customerId: string, type: BillingEvent['type'], occurredAt: string, extra: Record<string, unknown> = {}) =>
+  ({ eventId: `m-${++seq}`, customerId, occurredAt, kind: 'billing', type, currency: 'USD', ...extra }) as BillingEvent
+const BILLING: BillingEvent[] = [
+  billing('A', 'subscription_started', '2025-12-01T00:00:00Z', { mrr: 1000 }),
+  billing('A', 'subscription_changed', '2026-01-10T00:00:00Z', { mrr: 1500 }),
+  billing('B', 'subscription_started', '2025-12-15T00:00:00Z', { mrr: 2000 }),
+  billing('B', 'subscription_canceled', '2026-01-20T00:00:00Z', { reason: 'too_expensive', voluntary: true }),
+  billing('B', 'subscription_ended', '2026-02-05T00:00:00Z', { reason: 'too_expensive', voluntary: true }),
+  billing('C', 'subscription_started', '2025-09-01T00:00:00Z', { mrr: 3000 }),
+  billing('C', 'payment_failed', '2026-01-10T00:00:00Z', { amount: 3000 }),
+  billing('C', 'subscription_ended', '2026-01-25T00:00:00Z', { reason: 'payment_failed', voluntary: false }),
+  billing('D', 'subscription_started', '2026-01-05T00:00:00Z', { mrr: 500 }),
+  billing('D', 'subscription_ended', '2026-01-28T00:00:00Z', { reason: 'no_value', voluntary: true }),
+  billing('E', 'subscription_started', '2025-10-01T00:00:00Z', { mrr: 4000 }),
+]
+
+/** Waiting for what a page shows after a navigation: on the condition, never on time. */
+const POLL = { timeout: 10_000, interval: 100 }
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
@@ -99,6 +123,7 @@ describe('the console in Chromium against the real API', () => {
         score('hooli', 0.25, 'medium', 1_000, 'starter'),
         score('stark', 0.05, 'low', 9_900, 'pro'),
       ])
+      await insertBillingEvents(tx, BILLING)
       await writeAlerts(tx, [
         alert('al-acme', 'acme', 'risk_high', T0, 3_969),
         alert('al-acme-old', 'acme', 'usage_drop', '2026-02-01T12:00:00.000Z', 2_058, {
@@ -126,7 +151,7 @@ describe('the console in Chromium against the real API', () => {
     await signIn(page, system.keys.admin)
     expect(page.url()).toBe(`${system.baseUrl}/app/#/worklist?band=high`)
     // Ranked by revenue at risk: round(p × MRR) in cents, hand-computed.
-    expect(await worklistRows(page)).toEqual([
+    await expect.poll(() => worklistRows(page), POLL).toEqual([
       ['globex', 'High risk', '62.0%', '$74.40'],
       ['acme', 'High risk', '81.0%', '$39.69'],
       ['initech', 'High risk', '55.0%', '$11.00'],
@@ -148,7 +173,7 @@ describe('the console in Chromium against the real API', () => {
     await page.getByLabel('Rank by').selectOption('probability')
     await page.waitForURL(/sort=probability/)
     expect(page.url()).toBe(`${system.baseUrl}/app/#/worklist?band=high%2Cmedium&sort=probability`)
-    expect(await worklistRows(page)).toEqual([
+    await expect.poll(() => worklistRows(page), POLL).toEqual([
       ['acme', 'High risk', '81.0%', '$39.69'],
       ['globex', 'High risk', '62.0%', '$74.40'],
       ['initech', 'High risk', '55.0%', '$11.00'],
@@ -213,14 +238,14 @@ describe('the console in Chromium against the real API', () => {
     await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor()
     await page.locator('article.alert').first().waitFor()
     const titles = () => page.locator('article.alert h3').allTextContents()
-    expect(await titles()).toEqual(['Payment failed · globex', 'Usage drop · initech'])
+    await expect.poll(titles, POLL).toEqual(['Payment failed · globex', 'Usage drop · initech'])
     await page.getByLabel('Order').selectOption('largest')
     await page.waitForURL(/order=largest/)
-    expect(await titles()).toEqual(['Payment failed · globex', 'Usage drop · initech'])
+    await expect.poll(titles, POLL).toEqual(['Payment failed · globex', 'Usage drop · initech'])
     await page.getByRole('button', { name: /Usage drop/ }).click()
     await page.waitForURL(/kind=usage_drop/)
     await page.locator('article.alert h3', { hasText: 'Usage drop · initech' }).waitFor()
-    expect(await titles()).toEqual(['Usage drop · initech'])
+    await expect.poll(titles, POLL).toEqual(['Usage drop · initech'])
     expect(await seriousViolations(page)).toEqual([])
     await page.goto(`${system.baseUrl}/app/#/alerts`)
     await page.locator('article.alert').nth(1).waitFor()
@@ -231,6 +256,24 @@ describe('the console in Chromium against the real API', () => {
     await page.getByText('Acknowledged 2 alerts.').waitFor()
     expect((await getAlert(system.pool, 'al-globex'))?.status).toBe('acknowledged')
     expect((await getAlert(system.pool, 'al-initech'))?.status).toBe('acknowledged')
+  })
+
+  it('shows churn metrics per period as a table whose figures are the API’s', async () => {
+    await page.goto(`${system.baseUrl}/app/#/metrics?from=2026-01-01&to=2026-03-01`)
+    await page.locator('table.metrics tbody tr').first().waitFor()
+    const rows = await page.locator('table.metrics tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).map((cell) => (cell.textContent ?? '').trim())),
+    )
+    expect(rows[0]).toEqual(['2026-01', '4', '1', '0 / 1', '25.0%', '$100.00', '30.0%', '25.0%', '1', 'no_value (1), payment_failed (1), too_expensive (1)'])
+    const fromApi = await page.evaluate(() =>
+      fetch('/v1/metrics/churn?from=2026-01-01&to=2026-03-01').then((r) => r.json() as Promise<{ periods: Array<{ customerChurnRate: number; grossMrrChurnRate: number }> }>),
+    )
+    expect(fromApi.periods[0]).toMatchObject({ customerChurnRate: 0.25, grossMrrChurnRate: 0.3 })
+    expect(await page.getByRole('columnheader', { name: 'Gross MRR churn' }).getAttribute('title')).toBe('(churned MRR + contraction) ÷ MRR at start')
+    expect(await seriousViolations(page)).toEqual([])
+    await page.getByLabel('Interval').selectOption('quarter')
+    await page.waitForURL(/interval=quarter/)
+    expect(page.url()).toBe(`${system.baseUrl}/app/#/metrics?from=2026-01-01&interval=quarter&to=2026-03-01`)
   })
 
   it('refuses a write whose CSRF token is missing or forged with a 403', async () => {
@@ -250,7 +293,7 @@ describe('the console in Chromium against the real API', () => {
     await page.getByText('Your session has ended. Sign in again to continue where you were.').waitFor()
     expect(page.url()).toBe(`${system.baseUrl}/app/#/worklist?band=medium&sort=probability`)
     await signIn(page, system.keys.admin)
-    expect(await worklistRows(page)).toEqual([
+    await expect.poll(() => worklistRows(page), POLL).toEqual([
       ['umbrella', 'Medium risk', '35.0%', '$105.00'],
       ['hooli', 'Medium risk', '25.0%', '$2.50'],
     ])

@@ -3,7 +3,7 @@ import { worklistCsv } from '../csv.js'
 import { formatPercent } from '../format.js'
 import { accountHash, hashFor, listParam, toggled } from '../route.js'
 import { RISK_BANDS, type RiskListItem } from '../types.js'
-import { BandChip, Empty, ErrorBox, Loading, Money, Time, useLoad } from '../ui.js'
+import { BandChip, Empty, ErrorBox, Loading, Money, TableWrap, Time, useLoad } from '../ui.js'
 
 export const WORKLIST_PAGE_SIZE = 50
 const SORTS = { revenueAtRisk: 'Revenue at risk', probability: 'Probability' } as const
@@ -110,7 +110,7 @@ export function WorklistPage({ params, currency }: { params: URLSearchParams; cu
       {load.state === 'ready' && load.value.data.length === 0 && <Empty>No scored customer matches these filters.</Empty>}
       {load.state === 'ready' && load.value.data.length > 0 && (
         <>
-          <div class="table-wrap">
+          <TableWrap label="At-risk customers">
             <table class="worklist">
               <caption class="visually-hidden">At-risk customers</caption>
               <thead>
@@ -142,7 +142,7 @@ export function WorklistPage({ params, currency }: { params: URLSearchParams; cu
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
           <div class="pager">
             <span role="status">{load.value.data.length} customers on this page</span>
             {f.cursor && <a href={worklistHash(f, {})}>First page</a>}
