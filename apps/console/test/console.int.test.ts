@@ -95,7 +95,7 @@ async function worklistRows(page: Page): Promise<string[][]> {
 /** With CONSOLE_SCREENSHOTS=<dir>, the run saves what it sees (for the README and for review). */
 async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.CONSOLE_SCREENSHOTS
-  if (dir) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
+  if (dir) await page.screenshot({ path: join(dir, `console-${name}.jpg`), fullPage: true, type: 'jpeg', quality: 70 })
 }
 
 async function signIn(page: Page, key: string): Promise<void> {
