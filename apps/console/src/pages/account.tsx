@@ -17,8 +17,9 @@ interface AccountData {
 }
 
 async function loadAccount(customerId: string): Promise<AccountData> {
-  const [risk, history, alerts] = await Promise.all([api.risk(customerId), api.history(customerId), api.alerts({ limit: ALERT_SCAN_LIMIT })])
-  const model = await api.model(risk.modelVersion).catch(() => undefined)
+  // The model (for its band thresholds) follows the risk; the history and alerts load beside them.
+  const riskAndModel = api.risk(customerId).then(async (risk) => ({ risk, model: await api.model(risk.modelVersion).catch(() => undefined) }))
+  const [{ risk, model }, history, alerts] = await Promise.all([riskAndModel, api.history(customerId), api.alerts({ limit: ALERT_SCAN_LIMIT })])
   return {
     risk,
     history: history.data,
