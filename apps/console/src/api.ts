@@ -1,4 +1,4 @@
-import type { Alert, ChurnMetrics, HistoryEntry, ModelDetail, Risk, RiskPage, Session } from './types.js'
+import type { Alert, ChurnMetrics, RetentionCohort, HistoryEntry, ModelDetail, Risk, RiskPage, Session } from './types.js'
 
 /** An API error, with the problem+json title and detail the API sent (RFC 9457). */
 export class ApiProblem extends Error {
@@ -74,6 +74,7 @@ export const api = {
   acknowledge: (alertId: string) => call<Alert>('POST', `/v1/alerts/${encodeURIComponent(alertId)}/ack`),
   resolve: (alertId: string, resolution?: string) => call<Alert>('POST', `/v1/alerts/${encodeURIComponent(alertId)}/resolve`, resolution ? { resolution } : {}),
   churn: (params: { interval: string; from?: string; to?: string }) => call<ChurnMetrics>('GET', `/v1/metrics/churn${q(params)}`),
+  retention: (params: { asOf?: string }) => call<{ asOf: string; cohorts: RetentionCohort[] }>('GET', `/v1/metrics/retention${q({ cohort: 'month', ...params })}`),
   model: (version: string) => call<ModelDetail>('GET', `/v1/models/${encodeURIComponent(version)}`),
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { csvCell, worklistCsv } from './csv.js'
-import { topReasons } from './pages/metrics.js'
+import { heatClass, topReasons } from './pages/metrics.js'
 import { formatLocal, formatMoney, formatPercent, formatPointChange, formatUtc } from './format.js'
 import type { RiskListItem } from './types.js'
 
@@ -57,5 +57,9 @@ describe('metrics table', () => {
   it('lists the top cancellation reasons, largest first, ties by name', () => {
     expect(topReasons({ too_expensive: 1, payment_failed: 3, no_value: 1, other: 1 })).toBe('payment_failed (3), no_value (1), other (1)')
     expect(topReasons({})).toBe('—')
+  })
+
+  it('shades retention in fifths', () => {
+    expect([0, 0.19, 0.2, 0.5, 0.79, 0.8, 1].map(heatClass)).toEqual(['heat-0', 'heat-0', 'heat-1', 'heat-2', 'heat-3', 'heat-4', 'heat-4'])
   })
 })

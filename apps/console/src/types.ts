@@ -110,3 +110,10 @@ export interface ChurnMetrics {
   definition: string
   periods: ChurnPeriod[]
 }
+
+export interface RetentionCohort {
+  cohort: string
+  size: number
+  retained: number[]
+  retainedRate: number[]
+}

@@ -258,7 +258,7 @@ describe('the console in Chromium against the real API', () => {
     expect((await getAlert(system.pool, 'al-initech'))?.status).toBe('acknowledged')
   })
 
-  it('shows churn metrics per period as a table whose figures are the API’s', async () => {
+  it('shows churn metrics per period and the retention heatmap as tables whose figures are the API’s', async () => {
     await page.goto(`${system.baseUrl}/app/#/metrics?from=2026-01-01&to=2026-03-01`)
     await page.locator('table.metrics tbody tr').first().waitFor()
     const rows = await page.locator('table.metrics tbody tr').evaluateAll((trs) =>
@@ -270,6 +270,19 @@ describe('the console in Chromium against the real API', () => {
     )
     expect(fromApi.periods[0]).toMatchObject({ customerChurnRate: 0.25, grossMrrChurnRate: 0.3 })
     expect(await page.getByRole('columnheader', { name: 'Gross MRR churn' }).getAttribute('title')).toBe('(churned MRR + contraction) ÷ MRR at start')
+    // Retention as known on the range's end: A and B signed up in December, B is gone by March 1;
+    // C (September) ended on January 25.
+    await page.locator('table.retention tbody tr').nth(3).waitFor()
+    const retention = await page.locator('table.retention tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).map((cell) => (cell.textContent ?? '').trim())),
+    )
+    expect(retention).toEqual([
+      ['2025-09', '1', '100.0%', '100.0%', '100.0%', '100.0%', '100.0%', '0.0%', '0.0%'],
+      ['2025-10', '1', '100.0%', '100.0%', '100.0%', '100.0%', '100.0%', '100.0%', ''],
+      ['2025-12', '2', '100.0%', '100.0%', '100.0%', '50.0%', '', '', ''],
+      ['2026-01', '1', '100.0%', '0.0%', '0.0%', '', '', '', ''],
+    ])
+    expect(await page.locator('table.retention tbody tr').nth(2).locator('td').nth(4).getAttribute('title')).toBe('1 of 2 customers')
     expect(await seriousViolations(page)).toEqual([])
     await page.getByLabel('Interval').selectOption('quarter')
     await page.waitForURL(/interval=quarter/)

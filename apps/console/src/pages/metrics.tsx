@@ -1,7 +1,7 @@
 import { api } from '../api.js'
 import { formatPercent } from '../format.js'
 import { hashFor } from '../route.js'
-import type { ChurnPeriod } from '../types.js'
+import type { ChurnPeriod, RetentionCohort } from '../types.js'
 import { Empty, ErrorBox, Loading, Money, TableWrap, useLoad } from '../ui.js'
 
 const INTERVALS = { month: 'Month', week: 'Week', quarter: 'Quarter' } as const
@@ -10,6 +10,11 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 /** A rate, or a dash where the period had no base to divide by. */
 const rate = (value: number | null) => (value === null ? '—' : formatPercent(value))
+
+/** One of five shades for a retention rate (0-19%, 20-39%, ... 80-100%), for the heatmap. */
+export function heatClass(rate: number): string {
+  return `heat-${Math.min(4, Math.max(0, Math.floor(rate * 5)))}`
+}
 
 /** The most common cancellation reasons of a period, "reason (n)", largest first. */
 export function topReasons(reasons: Record<string, number>, count = 3): string {
@@ -22,6 +27,7 @@ export function MetricsPage({ params, currency }: { params: URLSearchParams; cur
   const from = DAY.test(params.get('from') ?? '') ? (params.get('from') ?? undefined) : undefined
   const to = DAY.test(params.get('to') ?? '') ? (params.get('to') ?? undefined) : undefined
   const [load, reload] = useLoad(`${interval}|${from}|${to}`, () => api.churn({ interval, ...(from ? { from } : {}), ...(to ? { to } : {}) }))
+  const [retention, reloadRetention] = useLoad(`retention|${to}`, () => api.retention(to ? { asOf: to } : {}))
   const go = (change: Record<string, string | undefined>) => {
     window.location.hash = hashFor('/metrics', { interval: interval === 'month' ? undefined : interval, from, to, currency: params.get('currency') ?? undefined, ...change })
   }
@@ -64,7 +70,56 @@ export function MetricsPage({ params, currency }: { params: URLSearchParams; cur
           {load.value.periods.length === 0 ? <Empty>No period in this range.</Empty> : <ChurnTable periods={load.value.periods} currency={currency} />}
         </>
       )}
+      <h2 id="h-retention">Retention by signup month</h2>
+      <p class="hint">Share of each month's new customers still customers at the start of each month after it{to ? `, as known on ${to}` : ''}.</p>
+      {retention.state === 'loading' && <Loading what="retention" />}
+      {retention.state === 'error' && (
+        <>
+          <ErrorBox error={retention.error} />
+          <button type="button" onClick={reloadRetention}>Try again</button>
+        </>
+      )}
+      {retention.state === 'ready' &&
+        (retention.value.cohorts.length === 0 ? <Empty>No customer has started yet.</Empty> : <RetentionTable cohorts={retention.value.cohorts} />)}
     </>
+  )
+}
+
+function RetentionTable({ cohorts }: { cohorts: RetentionCohort[] }) {
+  const months = Math.max(...cohorts.map((c) => c.retained.length))
+  return (
+    <TableWrap label="Retention by signup month">
+      <table class="retention">
+        <caption class="visually-hidden">Retention by signup month</caption>
+        <thead>
+          <tr>
+            <th scope="col">Signed up</th>
+            <th scope="col" class="num">Customers</th>
+            {Array.from({ length: months }, (_, k) => (
+              <th scope="col" class="num">Month {k}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {cohorts.map((c) => (
+            <tr key={c.cohort}>
+              <th scope="row">{c.cohort}</th>
+              <td class="num">{c.size}</td>
+              {Array.from({ length: months }, (_, k) => {
+                const rate = c.retainedRate[k]
+                return rate === undefined ? (
+                  <td />
+                ) : (
+                  <td class={`num ${heatClass(rate)}`} title={`${c.retained[k] ?? 0} of ${c.size} customers`}>
+                    {formatPercent(rate)}
+                  </td>
+                )
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
   )
 }
 
