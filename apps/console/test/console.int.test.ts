@@ -208,6 +208,13 @@ describe('the console in Chromium against the real API', () => {
       'Churn probability over 3 scores, now 81.0%; high-risk threshold 50.0%, medium 20.0%',
     )
     expect(await page.locator('.summary').textContent()).toContain('+39.0 pts since')
+    // The chart's numbers, one click away.
+    await page.getByText('Show the scores as a table').click()
+    expect(await page.locator('table.history tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).slice(0, 3).map((c) => (c.textContent ?? '').trim())))).toEqual([
+      ['Mar 1, 2026, 1:00 PM', '81.0%', 'High risk'],
+      ['Feb 1, 2026, 1:00 PM', '42.0%', 'Medium risk'],
+      ['Jan 1, 2026, 1:00 PM', '15.0%', 'Low risk'],
+    ])
     expect(await page.locator('ul.drivers li').allTextContents()).toEqual([
       'No product usage in the last 21 days',
       '2 failed payments in the last 90 days' + 'new since the previous score',

@@ -4,7 +4,7 @@ import { api, canChangeAlerts } from '../api.js'
 import { bandsOf, DEFAULT_BANDS, RiskChart, type BandThresholds } from '../chart.js'
 import { formatPercent, formatPointChange } from '../format.js'
 import type { Alert, HistoryEntry, Risk, Session } from '../types.js'
-import { BandChip, Empty, ErrorBox, Loading, Money, Time, useLoad } from '../ui.js'
+import { BandChip, Empty, ErrorBox, Loading, Money, TableWrap, Time, useLoad } from '../ui.js'
 
 /** How many recent alerts the account page reads to find this customer's (the API has no customer filter yet). */
 export const ALERT_SCAN_LIMIT = 1_000
@@ -103,6 +103,32 @@ function Account({ data, alerts, currency, canChange, onChanged }: { data: Accou
               <span class="key prob">Probability</span> <span class="key high">High from {formatPercent(bands.high)}</span>{' '}
               <span class="key medium">Medium from {formatPercent(bands.medium)}</span>
             </p>
+            <details class="as-table">
+              <summary>Show the scores as a table</summary>
+              <TableWrap label="Score history">
+                <table class="history">
+                  <caption class="visually-hidden">Score history, newest first</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">As of</th>
+                      <th scope="col" class="num">Probability</th>
+                      <th scope="col">Band</th>
+                      <th scope="col" class="wide">Model</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {history.map((h) => (
+                      <tr key={`${h.asOf}|${h.modelVersion}`}>
+                        <th scope="row"><Time iso={h.asOf} /></th>
+                        <td class="num">{formatPercent(h.probability)}</td>
+                        <td><BandChip band={h.band} /></td>
+                        <td class="wide">{h.modelVersion}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableWrap>
+            </details>
           </>
         )}
       </section>
