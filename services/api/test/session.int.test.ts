@@ -51,6 +51,14 @@ describe('console sessions', () => {
     const again = await api.app.inject({ method: 'GET', url: '/v1/session', headers: { cookie } })
     expect(again.statusCode).toBe(200)
     expect(body(again)).toEqual(session)
+    // Signing in again over a live session replaces it without asking for the old session's token.
+    const replaced = await api.app.inject({ method: 'POST', url: '/v1/session', headers: { ...json, cookie }, payload: { key: api.keys.read } })
+    expect(replaced.statusCode).toBe(200)
+    expect(body(replaced).scopes).toEqual(['read'])
+    // A form post (not JSON) cannot sign anyone in: cross-site pages can only send forms without CORS.
+    const form = await api.app.inject({ method: 'POST', url: '/v1/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `key=${api.keys.admin}` })
+    expect(form.statusCode).toBe(415)
+    expect(form.headers['set-cookie']).toBeUndefined()
   })
 
   it('authenticates reads with the cookie alone, and refuses an altered or expired one', async () => {

@@ -218,5 +218,5 @@ SESSION_SECRET), so revoking it ends its sessions too.`,
 
 /** Signing in replaces any session; a cross-site page cannot send its JSON body (no CORS), so no token is asked. */
 function isSessionExchange(request: FastifyRequest): boolean {
-  return request.method === 'POST' && request.url.split('?')[0] === '/v1/session'
+  return request.method === 'POST' && request.routeOptions.url === '/v1/session'
 }
