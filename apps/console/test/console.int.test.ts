@@ -69,7 +69,7 @@ const BILLING: BillingEvent[] = [
 ]
 
 /** Waiting for what a page shows after a navigation: on the condition, never on time. */
-const POLL = { timeout: 10_000, interval: 100 }
+const POLL = { timeout: 20_000, interval: 100 }
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
@@ -136,7 +136,7 @@ describe('the console in Chromium against the real API', () => {
       ])
     })
     admin = await system.browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US', acceptDownloads: true })
-    admin.setDefaultTimeout(10_000)
+    admin.setDefaultTimeout(20_000)
     page = await admin.newPage()
   })
   afterAll(async () => {
@@ -328,7 +328,7 @@ describe('the console in Chromium against the real API', () => {
 
   it('shows a read-only key no acknowledge button, and the API refuses it anyway; fits a 390 px phone', async () => {
     const reader = await system.browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'UTC', locale: 'en-US' })
-    reader.setDefaultTimeout(10_000)
+    reader.setDefaultTimeout(20_000)
     try {
       const phone = await reader.newPage()
       await phone.goto(`${system.baseUrl}/app/#/worklist`)
