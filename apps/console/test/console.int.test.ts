@@ -122,6 +122,8 @@ describe('the console in Chromium against the real API', () => {
         score('umbrella', 0.35, 'medium', 30_000, 'enterprise'),
         score('hooli', 0.25, 'medium', 1_000, 'starter'),
         score('stark', 0.05, 'low', 9_900, 'pro'),
+        // Enough low-risk customers for a second page: z-NNN at 10% of NNN × $1.00, so $0.NN0 at risk.
+        ...Array.from({ length: 55 }, (_, i) => score(`z-${String(i + 1).padStart(3, '0')}`, 0.1, 'low', 100 * (i + 1), 'starter')),
       ])
       await insertBillingEvents(tx, BILLING)
       await writeAlerts(tx, [
@@ -198,7 +200,26 @@ describe('the console in Chromium against the real API', () => {
     await screenshot(page, 'worklist')
   })
 
+  it('pages the worklist with keyset cursors in the URL: 50 rows, then the rest', async () => {
+    await page.goto(`${system.baseUrl}/app/#/worklist?band=low`)
+    // By revenue at risk: z-055 ($5.50) … z-050 ($5.00), stark ($4.95), z-049 … z-007; then z-006 … z-001.
+    await expect.poll(async () => (await worklistRows(page)).length, POLL).toBe(50)
+    const first = await worklistRows(page)
+    expect(first[0]).toEqual(['z-055', 'Low risk', '10.0%', '$5.50'])
+    expect(first[6]).toEqual(['stark', 'Low risk', '5.0%', '$4.95'])
+    expect(first[49]).toEqual(['z-007', 'Low risk', '10.0%', '$0.70'])
+    await page.getByRole('link', { name: 'Next page' }).click()
+    await page.waitForURL(/cursor=/)
+    await expect.poll(() => worklistRows(page), POLL).toEqual(
+      [6, 5, 4, 3, 2, 1].map((n) => [`z-00${n}`, 'Low risk', '10.0%', `$0.${n}0`]),
+    )
+    expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0)
+    await page.getByRole('link', { name: 'First page' }).click()
+    await expect.poll(async () => (await worklistRows(page))[0], POLL).toEqual(['z-055', 'Low risk', '10.0%', '$5.50'])
+  })
+
   it('opens an account: risk over time with the band thresholds, drivers as sentences, alerts; acknowledging changes it', async () => {
+    await page.goto(`${system.baseUrl}/app/#/worklist?band=high`)
     await page.getByRole('link', { name: 'acme' }).click()
     await page.getByRole('heading', { name: 'acme', level: 1 }).waitFor()
     expect(page.url()).toBe(`${system.baseUrl}/app/#/customers/acme`)
