@@ -1,4 +1,5 @@
 import { baselineEvents14d, type AsOfFacts } from './as-of.js'
+import { CATEGORY_FAMILIES, EMPLOYEES_FEATURE } from './categorical.js'
 import { RENEWAL_FEATURES } from './renewal.js'
 import { countOf, formatCount, formatMoney, formatPercent, type DriverFacts } from './sentences.js'
 import { MS_PER_DAY } from './time.js'
@@ -286,6 +287,7 @@ export const BASE_FEATURES: readonly FeatureDefinition[] = [
     sentence: countAgainstTypical('support ticket', 'opened in the last 90 days'),
   },
   ...RENEWAL_FEATURES,
+  EMPLOYEES_FEATURE,
 ]
 
 export const ACTION_FEATURE_PREFIX = 'action_30d:'
@@ -309,7 +311,7 @@ export const ACTION_30D_FAMILY: FeatureFamily = {
 }
 
 /** The features this code computes: what a stored model's names are resolved against. */
-export const FEATURE_REGISTRY: FeatureRegistry = { base: BASE_FEATURES, families: [ACTION_30D_FAMILY] }
+export const FEATURE_REGISTRY: FeatureRegistry = { base: BASE_FEATURES, families: [ACTION_30D_FAMILY, ...CATEGORY_FAMILIES] }
 
 /** The definition of any feature name in `registry`, including family members; undefined for an unknown name. */
 export function describeFeature(name: string, registry: FeatureRegistry = FEATURE_REGISTRY): FeatureDefinition | undefined {

@@ -1,10 +1,12 @@
 import {
+  appendCategoryColumns,
   defineFeatureSet,
   planObservations,
   trainingExamples,
   utcDay,
   type FeatureSet,
   type ObservationPlan,
+  type CategorySelectionOptions,
   type TrainingExample,
 } from '@churnwatch/features'
 import { firstUsageDay, listCustomerIds, readCustomerHistories, storedEventRange, topActions, type Queryable } from '@churnwatch/storage'
@@ -17,6 +19,8 @@ export interface PointInTimeOptions {
   /** Explicit observation instants (UTC midnights, epoch ms) instead of one every intervalDays, e.g. to evaluate on another grid. */
   dates?: readonly number[]
   chunkSize?: number
+  /** Which categories get a one-hot column (ADR 0012); defaults in CATEGORY_SELECTION_DEFAULTS. */
+  categories?: CategorySelectionOptions
   onProgress?: (progress: { customers: number; examples: number }) => void
 }
 
@@ -61,5 +65,6 @@ export async function buildPointInTimeSet(db: Queryable, options: PointInTimeOpt
     customers += ids.length
     options.onProgress?.({ customers, examples: examples.length })
   }
-  return { plan, featureSet, examples, customers }
+  // Categories are chosen from what the rows held (ADR 0012): rare and unseen ones encode as all zeros.
+  return { plan, featureSet: appendCategoryColumns(featureSet, examples, options.categories), examples, customers }
 }
