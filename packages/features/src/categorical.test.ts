@@ -43,7 +43,7 @@ describe('normaliseCategory', () => {
 })
 
 describe('chooseCategoryFeatures', () => {
-  it('keeps frequent categories, groups rare ones, and orders by rows then name', () => {
+  it('keeps frequent categories and groups rare ones', () => {
     // 1,000 customers: smb 600, mid market 300 (sent in two spellings), enterprise 60, partner 25
     // (under 30 rows), reseller 15; 'other' below 1% of customers even with 40 rows.
     const set = [
@@ -56,27 +56,27 @@ describe('chooseCategoryFeatures', () => {
       ...Array.from({ length: 40 }, (_, i) => ({ customerId: `o-${i % 5}`, categories: { ...NONE, segment: 'other', plan: 'pro' } })),
     ]
     // 1,005 customers: 1% is 10.05, so 'other' (5 customers, 40 rows) gets no column.
-    expect(chooseCategoryFeatures(set)).toEqual(['segment=smb', 'segment=mid market', 'segment=enterprise', 'plan=starter', 'plan=pro'])
+    expect(chooseCategoryFeatures(set)).toEqual(['segment=enterprise', 'segment=mid market', 'segment=smb', 'plan=pro', 'plan=starter'])
     // Lower thresholds (20 rows, 4.02 customers): partner (25 rows) and other (5 customers) come in; reseller (15 rows) stays out.
     expect(chooseCategoryFeatures(set, { minRows: 20, minCustomerShare: 0.004 })).toEqual([
-      'segment=smb',
-      'segment=mid market',
       'segment=enterprise',
+      'segment=mid market',
       'segment=other',
       'segment=partner',
-      'plan=starter',
+      'segment=smb',
       'plan=pro',
+      'plan=starter',
     ])
   })
 
-  it('caps the columns per attribute, most frequent first, ties by name', () => {
+  it('caps the columns per attribute: the most frequent, ties by name, listed by name', () => {
     const set = [...rows(100, { industry: 'retail' }, 'a'), ...rows(80, { industry: 'media' }, 'b'), ...rows(80, { industry: 'health' }, 'c'), ...rows(80, { industry: 'energy' }, 'd')]
-    expect(chooseCategoryFeatures(set, { maxPerAttribute: 3 })).toEqual(['industry=retail', 'industry=energy', 'industry=health'])
+    expect(chooseCategoryFeatures(set, { maxPerAttribute: 3 })).toEqual(['industry=energy', 'industry=health', 'industry=retail'])
   })
 
   it('gives no column to a category nearly every row has (nothing to learn on the other side)', () => {
     expect(chooseCategoryFeatures([...rows(500, { country: 'US' }, 'u'), ...rows(29, { country: 'DE' }, 'd')])).toEqual([])
-    expect(chooseCategoryFeatures([...rows(500, { country: 'US' }, 'u'), ...rows(30, { country: 'DE' }, 'd')])).toEqual(['country=us', 'country=de'])
+    expect(chooseCategoryFeatures([...rows(500, { country: 'US' }, 'u'), ...rows(30, { country: 'DE' }, 'd')])).toEqual(['country=de', 'country=us'])
     expect(chooseCategoryFeatures([])).toEqual([])
   })
 })
@@ -152,7 +152,7 @@ describe('appendCategoryColumns', () => {
     const examples = histories.flatMap((h) => trainingExamples(h, plan, base))
     const set = appendCategoryColumns(base, examples)
     // Two rows per customer: smb 59 customers (118 rows), enterprise 20 (40); partner 1 (2 rows) is "other".
-    expect(set.names.slice(base.names.length)).toEqual(['segment=smb', 'segment=enterprise', 'plan=pro', 'plan=starter'])
+    expect(set.names.slice(base.names.length)).toEqual(['segment=enterprise', 'segment=smb', 'plan=pro', 'plan=starter'])
     for (const [k, example] of examples.entries()) {
       const history = histories[Math.floor(k / 2)] as CustomerHistory
       expect(example.features).toEqual(toFeatureArray(computeFeatures(history, example.observedAt, set), set))

@@ -107,8 +107,9 @@ export const CATEGORY_SELECTION_DEFAULTS: Required<CategorySelectionOptions> = {
 /**
  * The one-hot feature names a new model gets, chosen from the training rows' categories (label-free):
  * a category is kept when at least `minCustomerShare` of the rows' customers and `minRows` rows
- * have it and at least `minRows` rows do not; at most `maxPerAttribute` per attribute, by rows
- * (ties by name). Everything else is grouped as "other" (all zeros). Attribute order, then rank.
+ * have it and at least `minRows` rows do not; at most `maxPerAttribute` per attribute, the most
+ * frequent (ties by name). Everything else is grouped as "other" (all zeros). Ordered by attribute
+ * (CATEGORICAL_ATTRIBUTES), then category name.
  */
 export function chooseCategoryFeatures(
   rows: Iterable<{ customerId: string; categories: CategoryValues }>,
@@ -137,7 +138,9 @@ export function chooseCategoryFeatures(
       .filter(([, c]) => c.rows >= minRows && total - c.rows >= minRows && c.customers.size >= minCustomerShare * customers.size)
       .sort((a, b) => b[1].rows - a[1].rows || (a[0] < b[0] ? -1 : 1))
       .slice(0, maxPerAttribute)
-    for (const [category] of kept) names.push(categoryFeatureName(attribute, category))
+      .map(([category]) => category)
+    // By name, so that row sets with the same categories (another observation grid) give the same column order.
+    for (const category of kept.sort()) names.push(categoryFeatureName(attribute, category))
   }
   return names
 }
