@@ -68,8 +68,10 @@ export function categoryFamily(attribute: CategoricalAttribute): FeatureFamily {
         unit: 'flag',
         heavyTailed: false,
         compute: (facts) => (categoriesOf(facts)[attribute] === category ? 1 : 0),
-        // A 0 is a fact too ("Not on the pro plan"): with trees, not being in a category can raise risk.
         sentence: ({ value }) => SENTENCES[attribute](shown(attribute, category), value >= 0.5),
+        // "Not on the pro plan" is true but explains little, and every customer outside a category
+        // would carry it (ADR 0012): a driver only where the customer is in the category.
+        shownAsDriver: (value) => value >= 0.5,
       }
     },
   }

@@ -20,6 +20,8 @@ export interface FeatureDefinition {
   compute: (facts: AsOfFacts) => number
   /** The driver sentence (at most 200 characters) for a row with this value. */
   sentence: (driver: DriverFacts) => string
+  /** Whether a row's value may be listed as a driver (absent: always); one-hot columns only where the row is in the category. */
+  shownAsDriver?: (value: number) => boolean
 }
 
 /** Features named `${prefix}${parameter}`, one per parameter (e.g. one per tracked action). */

@@ -7,7 +7,7 @@ import { simulateBusiness } from '@churnwatch/simulator'
 import { getModel, migrate } from '@churnwatch/storage'
 import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { selectTensorflowBackend, trainAndRegister } from '../src/index.js'
+import { buildPointInTimeSet, selectTensorflowBackend, trainAndRegister } from '../src/index.js'
 
 describe('categorical inputs from account events and billing', { timeout: 240_000 }, () => {
   // Segments differ in behaviour in the simulator: smb leaves more readily than enterprise.
@@ -28,6 +28,8 @@ describe('categorical inputs from account events and billing', { timeout: 240_00
     await migrate(db.pool)
     await backfillLines(db.pool, [...events, ...partners].map((e) => JSON.stringify(e)))
     await selectTensorflowBackend()
+    // Logistic: "all else equal" is then one comparison of weights. (A GBDT finds the segment effect
+    // through the headcount, which the simulator draws from disjoint ranges per segment.)
     version = (await trainAndRegister(db.pool, { asOf, kind: 'logistic', activate: true })).version
   }, 300_000)
   afterAll(() => db.drop())
@@ -41,6 +43,19 @@ describe('categorical inputs from account events and billing', { timeout: 240_00
     expect(names.filter((n) => n.startsWith('country='))).toEqual(expect.arrayContaining(['country=us', 'country=de']))
     expect(names.filter((n) => n.startsWith('country='))).toHaveLength(8)
     expect(names.some((n) => n.startsWith('segment=partner'))).toBe(false)
+  })
+
+  it("builds a stored model's own columns on other dates, whatever those rows would choose", async () => {
+    const names = (await getModel(db.pool, version))?.featureNames ?? []
+    const options = { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6, dates: [Date.parse('2025-10-01T00:00:00Z')] }
+    // Thresholds no category meets: chosen, the set would have no one-hot column at all.
+    const chosen = await buildPointInTimeSet(db.pool, { ...options, categories: { minRows: 1_000_000 } })
+    expect(chosen.featureSet.names.some((n) => n.includes('='))).toBe(false)
+    const own = await buildPointInTimeSet(db.pool, { ...options, categories: { minRows: 1_000_000 }, featureNames: names })
+    expect(own.featureSet.names).toEqual(names)
+    expect(own.examples.length).toBe(chosen.examples.length)
+    const segmentColumn = names.indexOf('segment=smb')
+    expect(own.examples.every((e) => e.features.length === names.length && e.features[segmentColumn] === (e.categories.segment === 'smb' ? 1 : 0))).toBe(true)
   })
 
   it('scores a customer whose segment the model never saw like one in a rare segment or none, and unlike a known one', async () => {
@@ -80,6 +95,25 @@ describe('categorical inputs from account events and billing', { timeout: 240_00
     expect(Object.entries(scoredTarget?.vector.values ?? {}).filter(([name, value]) => name.startsWith('segment=') && value !== 0)).toEqual([])
     // Everyone else scores as before.
     expect(after.filter((s) => s.customerId !== target).map((s) => s.probability)).toEqual(before.filter((s) => s.customerId !== target).map((s) => s.probability))
+  })
+
+  it('lists one-hot drivers only for the category the customer is in, as a statement about it', async () => {
+    const scorer = await loadActiveScorer(db.pool)
+    if (!scorer) throw new Error('no active model')
+    const active: ScoredCustomer[] = []
+    await scoreAllCustomersAt(db.pool, scorer, { asOf, onChunk: (scored) => void active.push(...scored) })
+    const oneHot = active.flatMap((s) => s.drivers).filter((d) => d.feature.includes('='))
+    expect(oneHot.length).toBeGreaterThan(0)
+    for (const d of oneHot) {
+      const [attribute, category = ''] = d.feature.split('=')
+      expect(d.value).toBe(1)
+      const expected = { segment: `Segment is ${category}`, plan: `On the ${category} plan`, industry: `Industry is ${category}`, country: `Country is ${category.toUpperCase()}` }[
+        attribute ?? ''
+      ]
+      expect(d.sentence).toBe(`${expected ?? ''}${d.contribution < 0 ? ' (lowers risk)' : ''}`)
+    }
+    // Every customer still gets drivers.
+    expect(active.every((s) => s.drivers.length > 0)).toBe(true)
   })
 
   it('picks up the segment effect the simulator puts in: smb riskier than enterprise, all else equal', async () => {
