@@ -19,14 +19,22 @@ export function normaliseCategory(value: string | null | undefined): string | nu
   return normal === '' ? null : normal
 }
 
+// Facts are read-only once gathered: each row's categories are normalised once, not once per column.
+const categoriesByFacts = new WeakMap<object, CategoryValues>()
+
 /** The customer's category of each attribute as of the facts' T (account events at or before T; the plan at T). */
 export function categoriesOf(facts: Pick<AsOfFacts, 'account' | 'subscription'>): CategoryValues {
-  return {
-    segment: normaliseCategory(facts.account.segment),
-    plan: normaliseCategory(facts.subscription.plan),
-    industry: normaliseCategory(facts.account.industry),
-    country: normaliseCategory(facts.account.country),
+  let categories = categoriesByFacts.get(facts)
+  if (categories === undefined) {
+    categories = {
+      segment: normaliseCategory(facts.account.segment),
+      plan: normaliseCategory(facts.subscription.plan),
+      industry: normaliseCategory(facts.account.industry),
+      country: normaliseCategory(facts.account.country),
+    }
+    categoriesByFacts.set(facts, categories)
   }
+  return categories
 }
 
 /** The one-hot feature name of one category, e.g. `segment=enterprise` (the category normalised). */
