@@ -298,7 +298,7 @@ function scanWindow(timeline: Timeline, start: number, end: number, to: number, 
   const countReason = (reason: string | null, kind: ChurnKind, mrr: number) => {
     const key = reason ?? UNKNOWN_REASON
     let byKind = scan.reasons.get(key)
-    if (!byKind) scan.reasons.set(key, (byKind = new Map()))
+    if (!byKind) scan.reasons.set(key, (byKind = new Map<ChurnKind, [number, number]>()))
     const cell = byKind.get(kind) ?? [0, 0]
     byKind.set(kind, [cell[0] + 1, cell[1] + mrr])
   }
@@ -412,7 +412,7 @@ function addScan(acc: Accumulator | undefined, scan: Accumulator): void {
   for (const key of Object.keys(acc.movements) as Array<keyof MrrMovements>) acc.movements[key] += scan.movements[key]
   for (const [reason, byKind] of scan.reasons) {
     let target = acc.reasons.get(reason)
-    if (!target) acc.reasons.set(reason, (target = new Map()))
+    if (!target) acc.reasons.set(reason, (target = new Map<ChurnKind, [number, number]>()))
     for (const [kind, [count, mrr]] of byKind) {
       const cell = target.get(kind) ?? [0, 0]
       target.set(kind, [cell[0] + count, cell[1] + mrr])
