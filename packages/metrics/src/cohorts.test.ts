@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { at, FIXTURE, record } from '../test/fixture.js'
 import { churnMetrics } from './churn.js'
-import { retentionCohorts, type RetentionOptions } from './cohorts.js'
+import { retentionCohorts, retentionReport, type RetentionOptions } from './cohorts.js'
 
 describe('retentionCohorts over the fixture (see test/fixture.ts)', () => {
   const asOf = at('2026-04-01T00:00:00Z')
@@ -97,6 +97,33 @@ describe('retentionCohorts over the fixture (see test/fixture.ts)', () => {
     expect(retentionCohorts(history, { asOf: at('2026-02-01T00:00:00Z'), cohort: 'month' })).toEqual([
       { cohort: '2026-01', size: 3, retained: [3, 2], retainedRate: [1, 0.666667], retainedMrr: [300, 200], retainedMrrRate: [1, 0.666667] },
     ])
+  })
+
+  it('groups cohorts by the plan each customer started on', () => {
+    const { cohorts, groups } = retentionReport(FIXTURE, { asOf, cohort: 'month', groupBy: 'plan' })
+    expect(cohorts).toEqual(rows)
+    // First plans: C starter, A pro, B business, D basic, E team, F basic.
+    expect(groups.map((g) => [g.group, g.cohorts.map((c) => c.cohort)])).toEqual([
+      ['basic', ['2025-12', '2026-02']],
+      ['business', ['2025-12']],
+      ['pro', ['2025-11']],
+      ['starter', ['2025-10']],
+      ['team', ['2026-02']],
+    ])
+    // D: a customer at Jan 1 and Feb 1 (canceling), gone by Mar 1. F: 2500, then 3500 after Mar 20
+    // (3500 / 2500 = 1.4).
+    expect(groups[0]?.cohorts).toEqual([
+      { cohort: '2025-12', size: 1, retained: [1, 1, 1, 0, 0], retainedRate: [1, 1, 1, 0, 0], retainedMrr: [2000, 2000, 2000, 0, 0], retainedMrrRate: [1, 1, 1, 0, 0] },
+      { cohort: '2026-02', size: 1, retained: [1, 1, 1], retainedRate: [1, 1, 1], retainedMrr: [2500, 2500, 3500], retainedMrrRate: [1, 1, 1.4] },
+    ])
+  })
+
+  it('stops retaining a customer at its cancel with countChurnAt=cancel', () => {
+    const cancel = retentionCohorts(FIXTURE, { asOf, cohort: 'month', countChurnAt: 'cancel' })
+    // 2025-12: B and D; D canceled Jan 5, so only B at Feb 1 (10000), Mar 1 and Apr 1 (6000 after its downgrade).
+    expect(cancel.find((r) => r.cohort === '2025-12')).toMatchObject({ retained: [2, 2, 1, 1, 1], retainedMrr: [12000, 12000, 10000, 6000, 6000] })
+    // 2025-11: A canceled Feb 10: out at Mar 1 already.
+    expect(cancel.find((r) => r.cohort === '2025-11')?.retained).toEqual([1, 1, 1, 1, 0, 0])
   })
 
   it('returns no cohorts for no customers', () => {
