@@ -2,9 +2,8 @@ import { contractStateAt, type SubscriptionState } from '@churnwatch/features'
 import type { Timeline } from './timeline.js'
 
 /** What a metrics route can split its figures by. */
-export type GroupBy = 'segment' | 'plan' | 'ownerId' | 'interval'
-
-export const GROUP_BYS: readonly GroupBy[] = ['segment', 'plan', 'ownerId', 'interval']
+export const GROUP_BYS = ['segment', 'plan', 'ownerId', 'interval'] as const
+export type GroupBy = (typeof GROUP_BYS)[number]
 
 /**
  * The group of a customer at one instant (ADR 0014): `plan` from the subscription state, `interval`

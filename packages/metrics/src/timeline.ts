@@ -9,9 +9,8 @@ export interface BillingHistory {
 }
 
 /** When a customer stops counting: at `subscription_ended` (the model's label) or at the cancel request. */
-export type CountChurnAt = 'end' | 'cancel'
-
-export const COUNT_CHURN_AT: readonly CountChurnAt[] = ['end', 'cancel']
+export const COUNT_CHURN_AT = ['end', 'cancel'] as const
+export type CountChurnAt = (typeof COUNT_CHURN_AT)[number]
 
 /** One lifecycle event with the subscription state just before and just after it. */
 export interface Transition {
