@@ -193,24 +193,47 @@ export function churnReport(histories: readonly BillingHistory[], options: Churn
     return accs
   }
 
-  windows.forEach(({ start, end }, i) => {
-    const trailingStart = addContractPeriods(end, YEAR, -1)
-    for (const timeline of timelines) {
-      const scan = scanWindow(timeline, start, end, to, countChurnAt)
-      if (scan) {
-        addScan(totals[i]?.period, scan)
-        if (groupBy) addScan(groupAccumulators(groupAt(timeline, groupBy, scan.groupAt, scan.groupInclusive, scan.groupState))[i]?.period, scan)
+  const trailingStarts = windows.map(({ end }) => addContractPeriods(end, YEAR, -1))
+  // Customers outer, periods inner: one customer's transitions stay in cache across its periods.
+  for (const timeline of timelines) {
+    const { transitions } = timeline
+    for (let i = 0; i < windows.length; i++) {
+      const { start, end } = windows[i] ?? { start: 0, end: 0 }
+      const trailingStart = trailingStarts[i] ?? 0
+      const total = totals[i] ?? { period: newAccumulator(), trailing: newAccumulator() }
+      const first = lowerBound(transitions, start)
+      const atStart = transitions[first - 1]?.after ?? stateBefore(timeline, start)
+      if ((transitions[first]?.at ?? Number.POSITIVE_INFINITY) >= end) {
+        // Nothing happens to this customer in the period (most customers, most periods): it only
+        // adds its start figures, without a scan.
+        if (isCustomerStatus(atStart, countChurnAt)) {
+          addSteady(total.period, atStart.mrr)
+          if (groupBy) addSteady(groupAccumulators(groupAt(timeline, groupBy, start, false, atStart))[i]?.period, atStart.mrr)
+        }
+      } else {
+        const scan = scanWindow(timeline, start, end, to, countChurnAt)
+        if (scan) {
+          addScan(total.period, scan)
+          if (groupBy) addScan(groupAccumulators(groupAt(timeline, groupBy, scan.groupAt, scan.groupInclusive, scan.groupState))[i]?.period, scan)
+        }
       }
       // The trailing window only needs the customers at its start (its GRR / NRR cohort).
-      if (isCustomerStatus(stateBefore(timeline, trailingStart), countChurnAt)) {
+      const trailingFirst = lowerBound(transitions, trailingStart)
+      const atTrailingStart = transitions[trailingFirst - 1]?.after ?? stateBefore(timeline, trailingStart)
+      if (!isCustomerStatus(atTrailingStart, countChurnAt)) continue
+      const trailingGroup = () => (groupBy ? groupAccumulators(groupAt(timeline, groupBy, trailingStart, false, atTrailingStart))[i]?.trailing : undefined)
+      if ((transitions[trailingFirst]?.at ?? Number.POSITIVE_INFINITY) >= end) {
+        addSteady(total.trailing, atTrailingStart.mrr)
+        addSteady(trailingGroup(), atTrailingStart.mrr)
+      } else {
         const trailing = scanWindow(timeline, trailingStart, end, to, countChurnAt)
         if (trailing) {
-          addScan(totals[i]?.trailing, trailing)
-          if (groupBy) addScan(groupAccumulators(groupAt(timeline, groupBy, trailing.groupAt, false, trailing.groupState))[i]?.trailing, trailing)
+          addScan(total.trailing, trailing)
+          addScan(trailingGroup(), trailing)
         }
       }
     }
-  })
+  }
 
   const finish = (accs: ReadonlyArray<{ period: Accumulator; trailing: Accumulator }>) =>
     windows.map(({ start, end }, i) => {
@@ -242,8 +265,8 @@ interface Accumulator {
   earlyChurn: number
   earlyChurnByTenure: EarlyChurnByTenure
   movements: MrrMovements
-  /** reason -> kind -> [count, mrr] */
-  reasons: Map<string, Map<ChurnKind, [number, number]>>
+  /** reason -> kind -> [count, mrr]; null until a decision is counted (most scans have none). */
+  reasons: Map<string, Map<ChurnKind, [number, number]>> | null
 }
 
 function newAccumulator(): Accumulator {
@@ -266,7 +289,7 @@ function newAccumulator(): Accumulator {
     earlyChurn: 0,
     earlyChurnByTenure: { days0to7: 0, days8to30: 0, days31to90: 0 },
     movements: { newMrr: 0, expansionMrr: 0, reactivationMrr: 0, contractionMrr: 0, churnedMrr: 0 },
-    reasons: new Map(),
+    reasons: null,
   }
 }
 
@@ -289,7 +312,7 @@ function scanWindow(timeline: Timeline, start: number, end: number, to: number, 
   const first = lowerBound(transitions, start)
   const atStart = transitions[first - 1]?.after ?? stateBefore(timeline, start)
   const activeAtStart = isCustomer(atStart)
-  const scan: WindowScan = { ...newAccumulator(), groupAt: start, groupInclusive: false, groupState: atStart }
+  const scan: WindowScan = Object.assign(newAccumulator(), { groupAt: start, groupInclusive: false, groupState: atStart })
   let joined = activeAtStart
   if (activeAtStart) {
     scan.customersAtStart = 1
@@ -297,8 +320,9 @@ function scanWindow(timeline: Timeline, start: number, end: number, to: number, 
   }
   const countReason = (reason: string | null, kind: ChurnKind, mrr: number) => {
     const key = reason ?? UNKNOWN_REASON
-    let byKind = scan.reasons.get(key)
-    if (!byKind) scan.reasons.set(key, (byKind = new Map<ChurnKind, [number, number]>()))
+    const reasons = (scan.reasons ??= new Map<string, Map<ChurnKind, [number, number]>>())
+    let byKind = reasons.get(key)
+    if (!byKind) reasons.set(key, (byKind = new Map<ChurnKind, [number, number]>()))
     const cell = byKind.get(kind) ?? [0, 0]
     byKind.set(kind, [cell[0] + 1, cell[1] + mrr])
   }
@@ -384,35 +408,55 @@ function addEarlyChurn(scan: Accumulator, transitions: readonly Transition[], i:
   }
 }
 
+/** A customer at start with no event in the window: at start and at end with the same MRR. */
+function addSteady(acc: Accumulator | undefined, mrr: number): void {
+  if (!acc) return
+  acc.customersAtStart += 1
+  acc.mrrAtStart += mrr
+  acc.customersAtEnd += 1
+  acc.mrrAtEnd += mrr
+}
+
+const SUMMED = [
+  'customersAtStart',
+  'mrrAtStart',
+  'customersAtEnd',
+  'mrrAtEnd',
+  'newCustomers',
+  'newMrr',
+  'reactivations',
+  'reactivationMrr',
+  'expansionMrr',
+  'contractionMrr',
+  'churned',
+  'churnedNewInPeriod',
+  'churnedMrr',
+  'earlyChurn',
+] as const
+
 function addScan(acc: Accumulator | undefined, scan: Accumulator): void {
   if (!acc) return
-  for (const key of [
-    'customersAtStart',
-    'mrrAtStart',
-    'customersAtEnd',
-    'mrrAtEnd',
-    'newCustomers',
-    'newMrr',
-    'reactivations',
-    'reactivationMrr',
-    'expansionMrr',
-    'contractionMrr',
-    'churned',
-    'churnedNewInPeriod',
-    'churnedMrr',
-    'earlyChurn',
-  ] as const) {
+  for (const key of SUMMED) {
     acc[key] += scan[key]
   }
   for (const kind of KINDS) {
     acc.churnedByKind[kind] += scan.churnedByKind[kind]
     acc.churnedMrrByKind[kind] += scan.churnedMrrByKind[kind]
   }
-  for (const key of Object.keys(acc.earlyChurnByTenure) as Array<keyof EarlyChurnByTenure>) acc.earlyChurnByTenure[key] += scan.earlyChurnByTenure[key]
-  for (const key of Object.keys(acc.movements) as Array<keyof MrrMovements>) acc.movements[key] += scan.movements[key]
-  for (const [reason, byKind] of scan.reasons) {
-    let target = acc.reasons.get(reason)
-    if (!target) acc.reasons.set(reason, (target = new Map<ChurnKind, [number, number]>()))
+  const e = acc.earlyChurnByTenure
+  e.days0to7 += scan.earlyChurnByTenure.days0to7
+  e.days8to30 += scan.earlyChurnByTenure.days8to30
+  e.days31to90 += scan.earlyChurnByTenure.days31to90
+  const m = acc.movements
+  m.newMrr += scan.movements.newMrr
+  m.expansionMrr += scan.movements.expansionMrr
+  m.reactivationMrr += scan.movements.reactivationMrr
+  m.contractionMrr += scan.movements.contractionMrr
+  m.churnedMrr += scan.movements.churnedMrr
+  for (const [reason, byKind] of scan.reasons ?? []) {
+    const reasons = (acc.reasons ??= new Map<string, Map<ChurnKind, [number, number]>>())
+    let target = reasons.get(reason)
+    if (!target) reasons.set(reason, (target = new Map<ChurnKind, [number, number]>()))
     for (const [kind, [count, mrr]] of byKind) {
       const cell = target.get(kind) ?? [0, 0]
       target.set(kind, [cell[0] + count, cell[1] + mrr])
@@ -434,10 +478,10 @@ function finishRow(
 ): ChurnPeriod {
   const { start, end, to, interval, grossMargin } = window
   const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-  const reasons = [...acc.reasons.keys()].sort(compare)
+  const reasons = [...(acc.reasons?.keys() ?? [])].sort(compare)
   const cancellationsByReason: CancellationReasonRow[] = []
   for (const reason of reasons) {
-    const byKind = acc.reasons.get(reason)
+    const byKind = acc.reasons?.get(reason)
     for (const kind of KINDS) {
       const cell = byKind?.get(kind)
       if (cell) cancellationsByReason.push({ reason, kind, count: cell[0], mrr: cell[1] })
@@ -481,7 +525,7 @@ function finishRow(
     churnedByKind: acc.churnedByKind,
     churnedMrrByKind: acc.churnedMrrByKind,
     earlyChurn: acc.earlyChurn,
-    cancellationReasons: Object.fromEntries(reasons.map((r) => [r, [...(acc.reasons.get(r)?.values() ?? [])].reduce((n, [count]) => n + count, 0)])),
+    cancellationReasons: Object.fromEntries(reasons.map((r) => [r, [...(acc.reasons?.get(r)?.values() ?? [])].reduce((n, [count]) => n + count, 0)])),
     cancellationsByReason,
     customersAtEnd: acc.customersAtEnd,
     mrrAtEnd: acc.mrrAtEnd,
