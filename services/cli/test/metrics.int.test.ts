@@ -105,6 +105,12 @@ describe('churnwatch metrics', { timeout: 120_000 }, () => {
     expect(table.stdout).toMatch(/^grrTrailing12m\s+-$/m)
   })
 
+  it('documents its flags in --help', async () => {
+    const help = await run(['metrics', '--help'])
+    expect(help.code).toBe(0)
+    for (const flag of ['--from', '--to', '--interval', '--group-by', '--count-churn-at', '--gross-margin', '--format']) expect(help.stdout).toContain(flag)
+  })
+
   it.each([
     [['--from', '2026-01-01', '--to', '2026-02-01', '--group-by', 'country'], '--group-by must be one of segment, plan, ownerId, interval, got "country"'],
     [['--from', '2026-03-01', '--to', '2026-02-01'], '--from must be before --to'],
