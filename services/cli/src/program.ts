@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { backfill } from './commands/backfill.js'
 import { collectScope, createKey, listKeys, revokeKey, type KeyScope } from './commands/keys.js'
+import { printMetrics } from './commands/metrics.js'
 import { activateExistingModel, listModelVersions } from './commands/models.js'
 import { produce } from './commands/produce.js'
 import { score } from './commands/score.js'
@@ -113,6 +114,20 @@ export function buildProgram(context: CliContext): Command {
       await score(opts, { db: context.db, output: context.output })
     })
 
+  program
+    .command('metrics')
+    .description('churn, MRR churn, ARPA, LTV, GRR/NRR, quick ratio and early churn per period: the figures of GET /v1/metrics/churn')
+    .requiredOption('--from <time>', 'first period (rounded down to its start)', isoInstant('--from'))
+    .requiredOption('--to <time>', 'exclusive end; the last period is cut here', isoInstant('--to'))
+    .option('--interval <interval>', 'week, month or quarter', oneOf('--interval', ['week', 'month', 'quarter'] as const), 'month')
+    .option('--group-by <dimension>', 'also split by segment, plan, ownerId or interval (billing interval)', oneOf('--group-by', ['segment', 'plan', 'ownerId', 'interval'] as const))
+    .option('--count-churn-at <when>', 'end (subscription_ended, the model\'s label) or cancel (the cancel request)', oneOf('--count-churn-at', ['end', 'cancel'] as const), 'end')
+    .option('--gross-margin <x>', 'gross margin in (0, 1] for the margin-adjusted LTV', grossMargin, 1)
+    .option('--format <format>', 'table (a block per group, periods across) or csv (a row per group and period)', oneOf('--format', ['table', 'csv'] as const), 'table')
+    .action(async (opts: Parameters<typeof printMetrics>[0]) => {
+      await printMetrics(opts, { db: context.db, output: context.output })
+    })
+
   const models = program.command('models').description('registered model versions: list them, activate one')
   models
     .command('list')
@@ -152,6 +167,19 @@ export function buildProgram(context: CliContext): Command {
     })
 
   return program
+}
+
+function oneOf<const T extends readonly string[]>(flag: string, values: T) {
+  return (value: string): T[number] => {
+    if (!values.includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got "${value}"`)
+    return value
+  }
+}
+
+function grossMargin(value: string): number {
+  const n = Number(value)
+  if (value.trim() === '' || !(n > 0 && n <= 1)) throw new InvalidArgumentError(`--gross-margin must be a number in (0, 1], got "${value}"`)
+  return n
 }
 
 function modelKind(value: string): 'logistic' | 'gbdt' {
