@@ -49,7 +49,7 @@ export interface SelectionOptions {
   candidates?: readonly Candidate[]
   /**
    * After the first fold, candidates whose log loss exceeds the best by more than this share stop
-   * (the best of each family always goes on). Default 0.01; Infinity runs every candidate on every fold.
+   * (the best of each family always goes on). Default 0.02; Infinity runs every candidate on every fold.
    */
   pruneMargin?: number
   onProgress?: (progress: SelectionProgress) => void
@@ -66,7 +66,7 @@ export interface SelectionProgress {
 
 /** One validation fold: row indices (ascending) to fit on and to validate on. */
 export interface Fold {
-  /** The observation time validated on (time folds), null for grouped folds. */
+  /** The first observation time validated on (time folds: that time and later), null for grouped folds. */
   validationTime: number | null
   fit: Int32Array
   validation: Int32Array
@@ -109,6 +109,7 @@ export interface SelectionReport {
   seed: number
   minRounds: number
   maxRounds: number
+  pruneMargin: number
   rows: number
   folds: Array<{ validationTime: number | null; fitRows: number; validationRows: number; validationPositives: number }>
   candidates: CandidateReport[]
@@ -134,9 +135,11 @@ export function candidateName(candidate: Candidate): string {
 
 /**
  * Validation folds over `times` (one observation time per row, e.g. epoch ms). Time folds: the
- * customers are split into `folds` seeded parts; fold k validates on the k-th of the last `folds`
- * distinct times, on part k's rows at that time, and fits on the other parts' rows strictly
- * before it, so validation always comes after everything fitted and no customer is on both sides.
+ * customers are split into `folds` seeded parts; fold k starts at the k-th of the last `folds`
+ * distinct times t_k, validates on part k's rows at t_k and later, and fits on the other parts'
+ * rows strictly before t_k, so validation always comes after everything fitted and no customer is
+ * on both sides. (Validating part k from t_k on, not at t_k alone, doubles the validation churners
+ * for three folds: the small-population instability the folds are there to cure.)
  * Fewer than folds + 1 distinct times, or a time fold without churners on both sides: grouped
  * folds (part k validates, the other parts fit, all times), which keep customers apart but not time.
  */
@@ -156,13 +159,13 @@ export function planFolds(set: TrainingSet, times: ArrayLike<number>, options: {
       for (let i = 0; i < n; i++) {
         const time = times[i] as number
         if (part[i] === f) {
-          if (time === t) validation.push(i)
+          if (time >= t) validation.push(i)
         } else if (time < t) fit.push(i)
       }
       folds.push({ validationTime: t, fit: Int32Array.from(fit), validation: Int32Array.from(validation) })
     }
     if (folds.every((fold) => hasBothClasses(set, fold.fit) && hasBothClasses(set, fold.validation))) {
-      return { strategy: 'time', note: `${k} expanding-window folds over the last ${k} of ${distinct.length} observation dates`, folds }
+      return { strategy: 'time', note: `${k} expanding-window folds from the last ${k} of ${distinct.length} observation dates`, folds }
     }
     return grouped(set, part, k, `a time fold had no churners (or no retained rows) on one side, so ${k} grouped folds over all dates`)
   }
@@ -217,7 +220,7 @@ export async function selectModel(set: TrainingSet, times: ArrayLike<number>, op
   const earlyStoppingRounds = options.earlyStoppingRounds ?? 30
   const calibrationFraction = options.calibrationFraction ?? 0.15
   const candidates = options.candidates ?? AUTO_CANDIDATES
-  const pruneMargin = options.pruneMargin ?? 0.01
+  const pruneMargin = options.pruneMargin ?? 0.02
   if (!Number.isInteger(seed)) throw invalidOption('seed must be an integer')
   if (!Number.isInteger(minRounds) || minRounds < 1) throw invalidOption('minRounds must be a positive integer')
   if (!Number.isInteger(maxRounds) || maxRounds < minRounds) throw invalidOption('maxRounds must be an integer >= minRounds')
@@ -306,6 +309,7 @@ export async function selectModel(set: TrainingSet, times: ArrayLike<number>, op
     seed,
     minRounds,
     maxRounds,
+    pruneMargin,
     rows: set.n,
     folds: plan.folds.map((fold) => ({
       validationTime: fold.validationTime,
