@@ -79,6 +79,13 @@ describe('churnwatch backfill, train, score and models with only DATABASE_URL', 
     const table = listed.stdout.trim().split('\n').map((line) => line.split('\t'))
     expect(table[0]?.slice(0, 3)).toEqual(['version', 'kind', 'active'])
     expect(table.slice(1).map((r) => [r[0], r[2]]).sort()).toEqual([[firstVersion, 'yes'], [otherVersion, 'no']].sort())
+    expect(table[0]?.slice(6)).toEqual(['holdoutRocAuc', 'holdoutPrAuc', 'holdoutLift'])
+    const stored = await db.pool.query<{ metrics: { holdout: { rocAuc: number; prAuc: number; topDecileLift: number } } }>(
+      'SELECT metrics FROM models WHERE version = $1',
+      [firstVersion],
+    )
+    const holdout = stored.rows[0]?.metrics.holdout
+    expect(table.find((r) => r[0] === firstVersion)?.slice(6)).toEqual([holdout?.rocAuc.toFixed(3), holdout?.prAuc.toFixed(3), holdout?.topDecileLift.toFixed(2)])
 
     const activated = await run(['models', 'activate', otherVersion])
     expect(activated.code, activated.stderr).toBe(0)
