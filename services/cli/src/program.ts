@@ -96,12 +96,12 @@ export function buildProgram(context: CliContext): Command {
     .command('train')
     .description('train a model from stored history as observable at --as-of, print its holdout evaluation, store it')
     .requiredOption('--as-of <time>', 'train with what was known at this time (labels end by then)', isoInstant('--as-of'))
-    .option('--model <kind>', 'logistic or gbdt', modelKind, 'gbdt')
+    .option('--model <kind>', 'auto (choose the family and settings on validation folds), logistic or gbdt', modelKind, 'auto')
     .option('--activate', 'make it the active model', false)
     .option('--interval-days <n>', 'days between observation dates', integer('--interval-days', 1), 30)
     .option('--holdout-dates <n>', 'last observation dates kept for the evaluation', integer('--holdout-dates', 1), 2)
     .option('--seed <n>', 'random seed', integer('--seed', 0), 1)
-    .action(async (opts: { asOf: string; model: 'logistic' | 'gbdt'; activate: boolean; intervalDays: number; holdoutDates: number; seed: number }) => {
+    .action(async (opts: { asOf: string; model: 'logistic' | 'gbdt' | 'auto'; activate: boolean; intervalDays: number; holdoutDates: number; seed: number }) => {
       await train(opts, { db: context.db, output: context.output })
     })
 
@@ -182,7 +182,7 @@ function grossMargin(value: string): number {
   return n
 }
 
-function modelKind(value: string): 'logistic' | 'gbdt' {
-  if (value !== 'logistic' && value !== 'gbdt') throw new InvalidArgumentError(`--model must be logistic or gbdt, got "${value}"`)
+function modelKind(value: string): 'logistic' | 'gbdt' | 'auto' {
+  if (value !== 'logistic' && value !== 'gbdt' && value !== 'auto') throw new InvalidArgumentError(`--model must be auto, logistic or gbdt, got "${value}"`)
   return value
 }
