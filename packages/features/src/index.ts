@@ -37,6 +37,7 @@ export {
   type ActionTally,
   type SelectedAction,
 } from './action-selection.js'
+export { createSelectingCollector, type SelectingCollector } from './training-selection.js'
 export { FEATURE_ERROR_CODES } from './errors.js'
 export {
   defineFeatureSet,

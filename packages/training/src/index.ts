@@ -1,3 +1,3 @@
 export { selectTensorflowBackend, type TensorflowBackend } from './backend.js'
-export { buildPointInTimeSet, type PointInTimeOptions, type PointInTimeSet } from './training-set.js'
+export { buildPointInTimeSet, holdoutStart, type PointInTimeOptions, type PointInTimeSet } from './training-set.js'
 export { trainAndRegister, type TrainRequest, type TrainOutcome } from './train.js'

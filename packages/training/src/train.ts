@@ -23,6 +23,7 @@ export interface TrainRequest {
   horizonDays?: number
   /** Observation dates at the end kept out of training for the reported evaluation. */
   holdoutDates?: number
+  /** At most this many actions get features (default 40, chosen on training rows; ADR 0013). */
   trackedActionCount?: number
   seed?: number
   /** Extra model options (epochs, rounds, depth...). */
@@ -63,7 +64,8 @@ export async function trainAndRegister(pool: Pool, request: TrainRequest): Promi
     asOf: request.asOf,
     intervalDays: request.intervalDays ?? 30,
     horizonDays,
-    trackedActionCount: request.trackedActionCount ?? 6,
+    trackedActionCount: request.trackedActionCount,
+    holdoutDates: request.holdoutDates ?? 2,
     onProgress: (p) => request.onProgress?.({ phase: 'reading', ...p }),
   })
   const holdoutDateCount = Math.min(request.holdoutDates ?? 2, Math.max(0, set.plan.dates.length - 1))
@@ -107,6 +109,7 @@ export async function trainAndRegister(pool: Pool, request: TrainRequest): Promi
       observationDates,
       holdoutFrom: new Date(holdoutFrom).toISOString(),
       trackedActions: set.featureSet.trackedActions,
+      actionSelection: set.actionSelection,
       customers: set.customers,
       trainingRows: training.length,
       holdoutRows: holdout.length,
