@@ -22,6 +22,8 @@ export interface SelectingCollector {
   readonly size: number
 }
 
+const MAX_CACHED_SETS = 256
+
 interface Pending {
   example: TrainingExample
   /** Interned action-feature names and their non-zero values. */
@@ -63,6 +65,8 @@ export function createSelectingCollector(options: {
       let wide = sets.get(key)
       if (!wide) {
         wide = defineFeatureSet(actions, registry)
+        // Most customers share a few combinations of actions; a business with many would otherwise fill memory.
+        if (sets.size >= MAX_CACHED_SETS) sets.clear()
         sets.set(key, wide)
       }
       let last: { label: 0 | 1; lifetime: Array<[string, number]> } | undefined
