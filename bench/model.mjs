@@ -163,7 +163,9 @@ function oracleRows(simulation, holdoutFrom, asOf) {
 async function sameRowsComparison(pool, simulation, outcomes, asOf) {
   const truth = oracleRows(simulation, outcomes.gbdt.holdoutFrom, asOf)
   const dates = [...new Set([...truth.values()].map((r) => r.t))]
-  const set = await buildPointInTimeSet(pool, { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6, dates })
+  // The models' own features: actions chosen on other dates would give other columns (ADR 0013).
+  const { rows: [trained] } = await pool.query('SELECT feature_names FROM models WHERE version = $1', [outcomes.gbdt.version])
+  const set = await buildPointInTimeSet(pool, { asOf, intervalDays: 30, horizonDays: 90, dates, featureNames: trained.feature_names })
   const rows = set.examples.filter((e) => truth.has(`${e.customerId}|${e.observedAt}`))
   const labels = Uint8Array.from(rows, (e) => e.label)
   const labelMismatches = rows.filter((e) => truth.get(`${e.customerId}|${e.observedAt}`).label !== e.label).length
@@ -189,7 +191,7 @@ async function sameRowsComparison(pool, simulation, outcomes, asOf) {
 async function xgboostAuc(pool, asOf) {
   const python = '/usr/bin/python3'
   if (spawnSync(python, ['-c', 'import xgboost'], { stdio: 'ignore' }).status !== 0) return null
-  const set = await buildPointInTimeSet(pool, { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6 })
+  const set = await buildPointInTimeSet(pool, { asOf, intervalDays: 30, horizonDays: 90 })
   const holdoutFrom = set.plan.dates.at(-2)
   const dir = mkdtempSync(join(tmpdir(), 'cw-xgb-'))
   const write = (name, rows) => writeFileSync(join(dir, name), rows.map((e) => [e.label, ...e.features].join(',')).join('\n'))

@@ -1,6 +1,7 @@
 import { baselineEvents14d, type AsOfFacts } from './as-of.js'
 import { CATEGORY_FAMILIES, EMPLOYEES_FEATURE } from './categorical.js'
 import { RENEWAL_FEATURES } from './renewal.js'
+import { ACTION_LIFETIME_FAMILY, ACTION_PER_MONTH_FAMILY, LIFETIME_FEATURES } from './lifetime.js'
 import { countOf, formatCount, formatMoney, formatPercent, type DriverFacts } from './sentences.js'
 import { MS_PER_DAY } from './time.js'
 
@@ -290,6 +291,7 @@ export const BASE_FEATURES: readonly FeatureDefinition[] = [
   },
   ...RENEWAL_FEATURES,
   EMPLOYEES_FEATURE,
+  ...LIFETIME_FEATURES,
 ]
 
 export const ACTION_FEATURE_PREFIX = 'action_30d:'
@@ -313,7 +315,10 @@ export const ACTION_30D_FAMILY: FeatureFamily = {
 }
 
 /** The features this code computes: what a stored model's names are resolved against. */
-export const FEATURE_REGISTRY: FeatureRegistry = { base: BASE_FEATURES, families: [ACTION_30D_FAMILY, ...CATEGORY_FAMILIES] }
+export const FEATURE_REGISTRY: FeatureRegistry = {
+  base: BASE_FEATURES,
+  families: [ACTION_30D_FAMILY, ACTION_LIFETIME_FAMILY, ACTION_PER_MONTH_FAMILY, ...CATEGORY_FAMILIES],
+}
 
 /** The definition of any feature name in `registry`, including family members; undefined for an unknown name. */
 export function describeFeature(name: string, registry: FeatureRegistry = FEATURE_REGISTRY): FeatureDefinition | undefined {

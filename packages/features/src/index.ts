@@ -14,6 +14,30 @@ export {
   type FeatureUnit,
 } from './definitions.js'
 export { formatCount, type DriverFacts } from './sentences.js'
+export {
+  ACTION_LIFETIME_FAMILY,
+  ACTION_LIFETIME_PREFIX,
+  ACTION_PER_MONTH_FAMILY,
+  ACTION_PER_MONTH_PREFIX,
+  LIFETIME_FEATURES,
+  MIN_TENURE_MONTHS,
+  actionLifetimeFeatureName,
+  actionPerMonthFeatureName,
+  tenureMonths,
+} from './lifetime.js'
+export {
+  createActionTally,
+  selectActions,
+  tallyActions,
+  twoProportionZ,
+  DEFAULT_ACTION_CAP,
+  DEFAULT_ACTION_SELECTION,
+  type ActionSelection,
+  type ActionSelectionRule,
+  type ActionTally,
+  type SelectedAction,
+} from './action-selection.js'
+export { createSelectingCollector, type SelectingCollector } from './training-selection.js'
 export { FEATURE_ERROR_CODES } from './errors.js'
 export {
   defineFeatureSet,

@@ -1,5 +1,5 @@
 export { selectTensorflowBackend, type TensorflowBackend } from './backend.js'
-export { buildPointInTimeSet, type PointInTimeOptions, type PointInTimeSet } from './training-set.js'
+export { buildPointInTimeSet, holdoutStart, type PointInTimeOptions, type PointInTimeSet } from './training-set.js'
 export {
   holdoutSpreadAcrossSeeds,
   trainAndRegister,

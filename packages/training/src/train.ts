@@ -18,7 +18,7 @@ import {
 import type { TrainingExample } from '@churnwatch/features'
 import { insertModel, type Pool } from '@churnwatch/storage'
 import { activateModelVersion, chooseBandThresholds, type BandThresholds } from '@churnwatch/scoring'
-import { buildPointInTimeSet, type PointInTimeSet } from './training-set.js'
+import { buildPointInTimeSet, holdoutStart, type PointInTimeSet } from './training-set.js'
 
 /** `auto` chooses the family and hyperparameters on validation folds of the training rows (ADR 0011). */
 export type TrainKind = 'logistic' | 'gbdt' | 'auto'
@@ -39,6 +39,7 @@ export interface TrainRequest {
   horizonDays?: number
   /** Observation dates at the end kept out of training for the reported evaluation. */
   holdoutDates?: number
+  /** At most this many actions get features (default 40, chosen on training rows; ADR 0013). */
   trackedActionCount?: number
   seed?: number
   /** Extra model options (epochs, rounds, depth...) for logistic or gbdt. */
@@ -110,6 +111,7 @@ export async function trainAndRegister(pool: Pool, request: TrainRequest): Promi
       observationDates,
       holdoutFrom: new Date(holdoutFrom).toISOString(),
       trackedActions: set.featureSet.trackedActions,
+      actionSelection: set.actionSelection,
       customers: set.customers,
       trainingRows: training.length,
       holdoutRows: holdout.length,
@@ -239,11 +241,12 @@ async function readTrainingData(pool: Pool, request: Omit<TrainRequest, 'seed' |
     asOf: request.asOf,
     intervalDays: request.intervalDays ?? 30,
     horizonDays,
-    trackedActionCount: request.trackedActionCount ?? 6,
+    trackedActionCount: request.trackedActionCount,
+    holdoutDates: request.holdoutDates ?? 2,
     onProgress: (p) => request.onProgress?.({ phase: 'reading', ...p }),
   })
-  const holdoutDateCount = Math.min(request.holdoutDates ?? 2, Math.max(0, set.plan.dates.length - 1))
-  const holdoutFrom = set.plan.dates[set.plan.dates.length - holdoutDateCount] ?? Number.POSITIVE_INFINITY
+  // The same cut action selection made: it never saw these dates.
+  const holdoutFrom = holdoutStart(set.plan.dates, request.holdoutDates ?? 2)
   const training = set.examples.filter((e) => e.observedAt < holdoutFrom)
   const holdout = set.examples.filter((e) => e.observedAt >= holdoutFrom)
   if (training.length === 0 || holdout.length === 0) {
