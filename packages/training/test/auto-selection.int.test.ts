@@ -53,7 +53,7 @@ describe('training with --model auto', { timeout: 300_000 }, () => {
     for (const fold of selection.folds) expect(Date.parse(fold.validationDate ?? '')).toBeLessThan(holdoutFrom)
 
     // The same set read again, cut before the holdout by hand: the same choice, the same folds.
-    const set = await buildPointInTimeSet(db.pool, { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6 })
+    const set = await buildPointInTimeSet(db.pool, { asOf, intervalDays: 30, horizonDays: 90 })
     const before = set.examples.filter((e) => e.observedAt < holdoutFrom)
     const direct = await selectModel(
       toTrainingSet(set.featureSet.names, before.map((e) => e.features), before.map((e) => e.label), before.map((e) => e.customerId)),
