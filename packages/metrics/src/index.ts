@@ -10,3 +10,14 @@ export { retentionCohorts, type CohortRow, type RetentionOptions } from './cohor
 export { type ChurnInterval } from './periods.js'
 export { type BillingHistory } from './timeline.js'
 export { METRICS_ERROR_CODES } from './errors.js'
+export {
+  binomialUpperTail,
+  churnSpikeTest,
+  logGamma,
+  scanChurnSpikes,
+  type ChurnSpikeInput,
+  type ChurnSpikeOptions,
+  type ChurnSpikeResult,
+  type ChurnSpikeScan,
+  type ChurnSpikeTest,
+} from './spike.js'
