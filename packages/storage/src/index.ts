@@ -57,6 +57,7 @@ export {
   type ScoreListQuery,
   type ScoreRow,
   type ScoreSort,
+  type ScoreWithPublished,
   type StoredScore,
 } from './scores.js'
 export { listenForScoreChanges, SCORE_CHANGES_CHANNEL, type ScoreChangeFeed, type ScoreChangeFeedOptions, type ScoreChangeListener } from './score-changes.js'
@@ -68,6 +69,7 @@ export {
   listAlerts,
   lockLiveAlerts,
   recordAlertChanges,
+  recordRiskChanges,
   resolveAlert,
   writeAlerts,
   type AlertListPosition,
@@ -82,6 +84,7 @@ export { createOutboxRelay, enqueueKafkaMessages, relayKafkaOutbox, type KafkaOu
 // Webhook endpoints.
 export {
   ALL_WEBHOOK_EVENTS,
+  OPT_IN_WEBHOOK_EVENTS,
   createEndpoint,
   deleteEndpoint,
   enableEndpoint,
@@ -129,3 +132,4 @@ export {
   type CreatedApiKey,
   type NewApiKey,
 } from './api-keys.js'
+export { readSegmentsAsOf } from './segments.js'
