@@ -18,3 +18,5 @@ WHERE h.customer_id = s.customer_id;
 -- renewal_at_risk: renewalAt and mrrAtStake; cancel_requested: reason and reasonCategory;
 -- churn_rate_spike: scope. Null for kinds without details.
 ALTER TABLE alerts ADD COLUMN details jsonb;
+-- The churn-rate check locks every live operator alert of its kind.
+CREATE INDEX alerts_live_by_kind ON alerts (kind) WHERE status <> 'resolved';

@@ -61,6 +61,15 @@ export async function lockLiveAlerts(tx: PoolClient, customerIds: readonly strin
   return rows.map(toAlertRow)
 }
 
+/** Every open or acknowledged alert of one kind (operator alerts: churn_rate_spike), locked for the transaction. */
+export async function lockLiveAlertsOfKind(tx: PoolClient, kind: AlertKind): Promise<AlertRow[]> {
+  const { rows } = await tx.query<RawAlert>(
+    `SELECT ${ALERT_COLUMNS} FROM alerts WHERE kind = $1 AND status <> 'resolved' ORDER BY customer_id FOR UPDATE`,
+    [kind],
+  )
+  return rows.map(toAlertRow)
+}
+
 /** Inserts new alerts and applies updates to existing ones (same alertId), in one transaction. */
 export async function writeAlerts(tx: PoolClient, alerts: readonly AlertRow[]): Promise<void> {
   if (alerts.length === 0) return

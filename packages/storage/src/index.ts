@@ -68,6 +68,7 @@ export {
   getAlert,
   listAlerts,
   lockLiveAlerts,
+  lockLiveAlertsOfKind,
   recordAlertChanges,
   recordRiskChanges,
   resolveAlert,
