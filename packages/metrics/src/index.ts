@@ -18,3 +18,14 @@ export { GROUP_BYS, type GroupBy } from './groups.js'
 export { CHURN_INTERVALS, type ChurnInterval } from './periods.js'
 export { COUNT_CHURN_AT, type BillingHistory, type CountChurnAt } from './timeline.js'
 export { METRICS_ERROR_CODES } from './errors.js'
+export {
+  binomialUpperTail,
+  churnSpikeTest,
+  logGamma,
+  scanChurnSpikes,
+  type ChurnSpikeInput,
+  type ChurnSpikeOptions,
+  type ChurnSpikeResult,
+  type ChurnSpikeScan,
+  type ChurnSpikeTest,
+} from './spike.js'

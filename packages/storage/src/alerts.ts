@@ -1,4 +1,4 @@
-import type { AlertEvent, AlertFields, AlertKind, AlertStatus, Driver } from '@churnwatch/contract'
+import { RISK_CHANGED_EVENT, type AlertDetails, type AlertEvent, type AlertFields, type AlertKind, type AlertStatus, type Driver, type RiskScoreEvent } from '@churnwatch/contract'
 import { enqueueKafkaMessages } from './kafka-outbox.js'
 import type { PoolClient, Queryable } from './pool.js'
 import { enqueueWebhookEvents } from './webhook-outbox.js'
@@ -24,10 +24,11 @@ interface RawAlert {
   acknowledged_at: Date | null
   resolved_at: Date | null
   resolution: string | null
+  details: AlertDetails | null
 }
 
 export const ALERT_COLUMNS = `alert_id, customer_id, kind, status, probability, revenue_at_risk, drivers, play, created_at,
-  updated_at, acknowledged_at, resolved_at, resolution`
+  updated_at, acknowledged_at, resolved_at, resolution, details`
 
 /** Maps an alerts row to its API shape. */
 export function toAlertRow(r: RawAlert): AlertRow {
@@ -45,6 +46,7 @@ export function toAlertRow(r: RawAlert): AlertRow {
     acknowledgedAt: r.acknowledged_at?.toISOString() ?? null,
     resolvedAt: r.resolved_at?.toISOString() ?? null,
     resolution: r.resolution,
+    details: r.details ?? null,
   }
 }
 
@@ -59,19 +61,30 @@ export async function lockLiveAlerts(tx: PoolClient, customerIds: readonly strin
   return rows.map(toAlertRow)
 }
 
+/** Every open or acknowledged alert of one kind (operator alerts: churn_rate_spike), locked for the transaction. */
+export async function lockLiveAlertsOfKind(tx: PoolClient, kind: AlertKind): Promise<AlertRow[]> {
+  const { rows } = await tx.query<RawAlert>(
+    `SELECT ${ALERT_COLUMNS} FROM alerts WHERE kind = $1 AND status <> 'resolved' ORDER BY customer_id FOR UPDATE`,
+    [kind],
+  )
+  return rows.map(toAlertRow)
+}
+
 /** Inserts new alerts and applies updates to existing ones (same alertId), in one transaction. */
 export async function writeAlerts(tx: PoolClient, alerts: readonly AlertRow[]): Promise<void> {
   if (alerts.length === 0) return
   const col = <T>(f: (a: AlertRow) => T) => alerts.map(f)
   await tx.query(
     `INSERT INTO alerts AS a (alert_id, customer_id, kind, status, probability, revenue_at_risk, drivers, play,
-                              created_at, updated_at, acknowledged_at, resolved_at, resolution)
+                              created_at, updated_at, acknowledged_at, resolved_at, resolution, details)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::bigint[], $7::jsonb[],
-                          $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[])
+                          $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[],
+                          $14::jsonb[])
      ON CONFLICT (customer_id, alert_id) DO UPDATE SET
        status = excluded.status, probability = excluded.probability, revenue_at_risk = excluded.revenue_at_risk,
        drivers = excluded.drivers, play = excluded.play, updated_at = excluded.updated_at,
-       acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at, resolution = excluded.resolution`,
+       acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at, resolution = excluded.resolution,
+       details = excluded.details`,
     [
       col((a) => a.alertId),
       col((a) => a.customerId),
@@ -86,6 +99,7 @@ export async function writeAlerts(tx: PoolClient, alerts: readonly AlertRow[]): 
       col((a) => a.acknowledgedAt),
       col((a) => a.resolvedAt),
       col((a) => a.resolution),
+      col((a) => (a.details ? JSON.stringify(a.details) : null)),
     ],
   )
 }
@@ -103,6 +117,19 @@ export async function recordAlertChanges(tx: PoolClient, topic: string, events: 
     events.map((e) => ({ eventType: e.kind, payload: e, customerId: e.customerId, messageIdPrefix: e.eventId })),
   )
   await enqueueKafkaMessages(tx, topic, events.map((e) => ({ key: e.customerId, value: e })))
+}
+
+/**
+ * Enqueues a `risk_changed` webhook per material score change for the endpoints that subscribed to
+ * that kind by name ('*' does not include it), in the caller's transaction; the payload is the
+ * score's churn.risk-scores.v1 event (with `changes`), its webhook-id stable per event and endpoint.
+ */
+export async function recordRiskChanges(tx: PoolClient, events: readonly RiskScoreEvent[]): Promise<void> {
+  if (events.length === 0) return
+  await enqueueWebhookEvents(
+    tx,
+    events.map((e) => ({ eventType: RISK_CHANGED_EVENT, payload: e, customerId: e.customerId, messageIdPrefix: e.eventId })),
+  )
 }
 
 /** One alert by id, or undefined. */

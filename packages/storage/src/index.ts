@@ -58,6 +58,7 @@ export {
   type ScoreListQuery,
   type ScoreRow,
   type ScoreSort,
+  type ScoreWithPublished,
   type StoredScore,
 } from './scores.js'
 export { listenForScoreChanges, SCORE_CHANGES_CHANNEL, type ScoreChangeFeed, type ScoreChangeFeedOptions, type ScoreChangeListener } from './score-changes.js'
@@ -68,7 +69,9 @@ export {
   getAlert,
   listAlerts,
   lockLiveAlerts,
+  lockLiveAlertsOfKind,
   recordAlertChanges,
+  recordRiskChanges,
   resolveAlert,
   writeAlerts,
   type AlertListPosition,
@@ -83,6 +86,7 @@ export { createOutboxRelay, enqueueKafkaMessages, relayKafkaOutbox, type KafkaOu
 // Webhook endpoints.
 export {
   ALL_WEBHOOK_EVENTS,
+  OPT_IN_WEBHOOK_EVENTS,
   createEndpoint,
   deleteEndpoint,
   enableEndpoint,
@@ -130,3 +134,4 @@ export {
   type CreatedApiKey,
   type NewApiKey,
 } from './api-keys.js'
+export { readSegmentsAsOf } from './segments.js'

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto'
+import { RISK_CHANGED_EVENT } from '@churnwatch/contract'
 import type { Queryable } from './pool.js'
 
 // Webhook endpoints: the receivers an admin registers, with their subscriptions and health.
 
 /** Subscribes an endpoint to every event kind. */
 export const ALL_WEBHOOK_EVENTS = '*'
+
+/** Kinds an endpoint receives only when it names them: '*' means every alert kind, not every score change. */
+export const OPT_IN_WEBHOOK_EVENTS: readonly string[] = [RISK_CHANGED_EVENT]
 
 /** A registered receiver, without its signing secret (read that with getEndpointSecret). */
 export interface WebhookEndpoint {
@@ -105,8 +109,8 @@ export async function enableEndpoint(db: Queryable, id: string): Promise<boolean
 }
 
 /**
- * The enabled endpoints subscribed to each of `eventTypes` (by name or through '*'), ids in
- * order, in one query; event types nobody listens to are absent.
+ * The enabled endpoints subscribed to each of `eventTypes` (by name, or through '*' for kinds
+ * that are not opt-in), ids in order, in one query; event types nobody listens to are absent.
  */
 export async function subscribedEndpoints(db: Queryable, eventTypes: readonly string[]): Promise<Map<string, string[]>> {
   const subscribers = new Map<string, string[]>()
@@ -114,9 +118,10 @@ export async function subscribedEndpoints(db: Queryable, eventTypes: readonly st
   const { rows } = await db.query<{ event_type: string; id: string }>(
     `SELECT t.event_type, e.id
      FROM (SELECT DISTINCT unnest($1::text[]) AS event_type) t
-     JOIN webhook_endpoints e ON e.enabled AND (t.event_type = ANY (e.event_kinds) OR $2 = ANY (e.event_kinds))
+     JOIN webhook_endpoints e ON e.enabled
+       AND (t.event_type = ANY (e.event_kinds) OR ($2 = ANY (e.event_kinds) AND t.event_type <> ALL ($3::text[])))
      ORDER BY t.event_type, e.id`,
-    [eventTypes, ALL_WEBHOOK_EVENTS],
+    [eventTypes, ALL_WEBHOOK_EVENTS, OPT_IN_WEBHOOK_EVENTS],
   )
   for (const r of rows) {
     const ids = subscribers.get(r.event_type) ?? []
