@@ -32,7 +32,7 @@
 // Writes bench/results/model.json.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { calibrationTable, deserializeModel, evaluate, predict } from '@churnwatch/model'
 import { backfillLines } from '@churnwatch/ingest'
@@ -94,8 +94,10 @@ const configs = {}
 let scoringModel = null
 for (const name of configNames) {
   say(`== configuration ${name}`)
+  const started = Date.now()
+  const loadAverage1mAtStart = round(loadavg()[0])
   const { figures, model } = await measureConfiguration(name, CONFIGS[name])
-  configs[name] = figures
+  configs[name] = { ...figures, seconds: round((Date.now() - started) / 1000), loadAverage1mAtStart }
   scoringModel ??= model
 }
 const scoring = options.scoreCustomers > 0 ? await measureScoring(scoringModel) : null
@@ -109,7 +111,7 @@ const result = writeResult('model', { options: { ...options, kinds }, configs, s
 
 say('')
 for (const [name, c] of Object.entries(result.configs)) {
-  say(`== ${name}: ${c.customers} customers, ${c.events} events, asOf ${c.asOf}, annual share of customers ${c.annualShareOfCustomers ?? 0} (holdout's ${c.annualShareOfHoldoutCustomers ?? 0})`)
+  say(`== ${name}: ${c.seconds} s (load average ${c.loadAverage1mAtStart} at start), ${c.customers} customers, ${c.events} events, asOf ${c.asOf}, annual share of customers ${c.annualShareOfCustomers ?? 0} (holdout's ${c.annualShareOfHoldoutCustomers ?? 0})`)
   say(`   holdout ${c.holdout.rows} rows (${c.holdout.positives} churners) at ${c.holdout.dates.join(', ')}; oracle on ${c.oracleRows.rows} of them`)
   say('   model        ROC AUC  PR AUC  lift@10%  ECE     | on oracle rows: ROC AUC  / oracle')
   for (const kind of [...kinds, 'xgboost', 'oracle']) {
@@ -132,7 +134,7 @@ for (const [name, c] of Object.entries(result.configs)) {
 }
 if (scoring) {
   say(
-    `scoring: ${scoring.customers} customers in ${scoring.medianSeconds} s (${scoring.customersPerSec}/s)` +
+    `scoring: ${scoring.customers} customers in ${scoring.medianSeconds} s (${scoring.customersPerSec}/s; churnwatch CPU ${scoring.cliCpuSeconds.join(', ')} s)` +
       `${scoring.extrapolatedTo1M ? `, ${scoring.secondsFor1M} s for 1M extrapolated` : ''}; target < 60 s for 1M: ${scoring.met ? 'met' : 'NOT met'}`,
   )
 }
@@ -497,15 +499,29 @@ async function measureScoring(model) {
     await insertModel(pool, { ...model.record, trainedAsOf: model.record.trainedAsOf, artifact: model.artifact })
     await activateModel(pool, model.record.version)
     const runs = []
+    const cpu = []
+    const load = []
     for (let run = 0; run < options.scoreRuns; run++) {
       const out = join(mkdtempSync(join(tmpdir(), 'cw-score-')), 'scores.csv')
       const started = Date.now()
+      const cpuBefore = childrenCpuSeconds()
+      load.push(loadavg()[0])
       await runCli(['score', '--as-of', asOf, '--out', out], { DATABASE_URL: db.url })
       runs.push((Date.now() - started) / 1000)
-      say(`scoring run ${run + 1}: ${runs.at(-1).toFixed(1)} s`)
+      cpu.push(childrenCpuSeconds() - cpuBefore)
+      say(`scoring run ${run + 1}: ${runs.at(-1).toFixed(1)} s (churnwatch process CPU ${cpu.at(-1).toFixed(1)} s, load average ${load.at(-1).toFixed(1)} on ${cpus().length} cores)`)
     }
     const medianSeconds = round(median(runs))
-    return { customers: options.scoreCustomers, runsSeconds: runs.map(round), medianSeconds, customersPerSec: Math.round(options.scoreCustomers / medianSeconds) }
+    return {
+      customers: options.scoreCustomers,
+      runsSeconds: runs.map(round),
+      medianSeconds,
+      customersPerSec: Math.round(options.scoreCustomers / medianSeconds),
+      // CPU time (user + system) of the `churnwatch score` process alone, not PostgreSQL's: on a
+      // shared machine the wall time above mostly measures the other processes.
+      cliCpuSeconds: cpu.map(round),
+      loadAverage1mAtStart: load.map(round),
+    }
   } finally {
     await pool.end()
     await db.drop()
@@ -565,6 +581,18 @@ function runCli(args, env) {
     })
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`churnwatch ${args[0]} exited ${code}`))))
   })
+}
+
+/** User + system CPU seconds of this process's finished (waited-for) children, from /proc/self/stat; 0 where there is none. */
+function childrenCpuSeconds() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields 16 and 17 of stat(5) (cutime, cstime), counted from the state field (3); Linux reports them in USER_HZ = 100.
+    return (Number(fields[13]) + Number(fields[14])) / 100
+  } catch {
+    return 0
+  }
 }
 
 function round(x) {
