@@ -216,6 +216,9 @@ async function measureConfiguration(name, config) {
         pipelineSeconds: t.pipelineSeconds,
         trainingRows: t.outcome.trainingRows,
       }
+      if (!models[kind].sameRowsAsTrainer) {
+        say(`WARNING ${name}: ${kind}'s figures from the bench's rows differ from the trainer's own report (rows ${holdout.length} vs ${t.outcome.holdoutRows}, ROC AUC ${fixed(metrics.rocAucExact)} vs ${fixed(t.outcome.holdout.rocAuc)}): the trainer's point-in-time options changed; XGBoost's rows are the bench's`)
+      }
     }
 
     if (python && options.xgboost > 0) {
