@@ -43,6 +43,9 @@ export interface AlertFields {
   play: string
   createdAt: string
   updatedAt: string
+  /** The customer's account owner and segment (account events); absent or null when unknown. */
+  ownerId?: string | null
+  segment?: string | null
 }
 
 /**
@@ -63,6 +66,8 @@ export function alertChangeEvent(alert: AlertFields, change: AlertChangeKind): A
     updatedAt: alert.updatedAt,
     change,
     play: alert.play,
+    ...(alert.ownerId !== undefined ? { ownerId: alert.ownerId } : {}),
+    ...(alert.segment !== undefined ? { segment: alert.segment } : {}),
   }
 }
 

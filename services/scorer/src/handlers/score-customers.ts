@@ -9,12 +9,14 @@ import {
   readCurrentScores,
   recordAlertChanges,
   saveScores,
+  syncLiveAlertAccounts,
+  wakeSnoozedAlerts,
   withTransaction,
   writeAlerts,
   type AlertRow,
   type Pool,
 } from '@churnwatch/storage'
-import { sortBilling, subscriptionStateAt } from '@churnwatch/features'
+import { accountAsOf, contractStateAt, sortBilling, subscriptionStateAt } from '@churnwatch/features'
 import { decideAlerts, DEFAULT_ALERT_RULES, type AlertChange, type CustomerSignal, type LiveAlert } from '../rules/alert-rules.js'
 import { isMaterialChange } from '../rules/bands.js'
 
@@ -53,31 +55,51 @@ export function createScoreCustomers(deps: ScoreCustomersDeps) {
         .filter((h) => inactive.includes(h.customerId))
         .map((h) => [h.customerId, subscriptionStateAt(sortBilling(h.billing), asOfMs)]),
     )
+    // Segment, owner and the next renewal as of asOf (ADR 0015): what the ranked list and alerts filter on.
+    const accounts = new Map(
+      histories.map((h) => {
+        const account = accountAsOf(h, asOfMs)
+        const renewalAt = contractStateAt(sortBilling(h.billing.filter((e) => e.occurredAt <= asOfMs)), asOfMs).currentPeriodEnd
+        return [h.customerId, { segment: account.segment, ownerId: account.ownerId, renewalAt: renewalAt === null ? null : new Date(renewalAt).toISOString() }]
+      }),
+    )
     return withTransaction(deps.pool, async (tx) => {
       await lockCustomers(tx, ids)
       const current = await readCurrentScores(tx, ids)
       const live = groupByCustomer(await lockLiveAlerts(tx, ids))
       const scoredAt = now().toISOString()
       const rows = scored.map((s) => {
-        const row = toScoreRow(s, scorer.version, scoredAt)
+        const row = { ...toScoreRow(s, scorer.version, scoredAt), ...accounts.get(s.customerId) }
         return { ...row, material: isMaterialChange(current.get(s.customerId), row, deps.materialDelta) }
       })
       await saveScores(tx, rows)
       await deleteScores(tx, inactive)
 
       const options = { ...DEFAULT_ALERT_RULES, thresholds: scorer.bands }
-      const changes: AlertChange[] = []
-      for (const s of scored) changes.push(...decideAlerts(signalOf(s), live.get(s.customerId) ?? [], options))
+      const decided: AlertChange[] = []
+      for (const s of scored) decided.push(...decideAlerts(signalOf(s), live.get(s.customerId) ?? [], options))
       for (const customerId of inactive) {
         const liveAlerts = live.get(customerId)
         const state = endedStates.get(customerId)
         if (!liveAlerts || !state) continue
-        changes.push(...decideAlerts(inactiveSignal(customerId, asOf, state.status), liveAlerts, options))
+        decided.push(...decideAlerts(inactiveSignal(customerId, asOf, state.status), liveAlerts, options))
       }
+      // Alerts carry the customer's owner and segment as of this score (an ended customer's keep their own).
+      const scoredIds = new Set(scored.map((s) => s.customerId))
+      const changes = decided.map((c): AlertChange => {
+        const account = scoredIds.has(c.alert.customerId) ? accounts.get(c.alert.customerId) : undefined
+        return account ? { ...c, alert: { ...c.alert, ownerId: account.ownerId, segment: account.segment } } : c
+      })
       await writeAlerts(tx, changes.map((c) => toAlertRow(c)))
+      await syncLiveAlertAccounts(tx, scored.map((s) => s.customerId))
+      const woken = await wakeSnoozedAlerts(tx, scored.map((s) => s.customerId), new Date(scoredAt), DEFAULT_ALERT_RULES.riskUpdateDelta)
       const scoreEvents = rows.filter((r) => r.material).map((r) => riskScoreEvent(r))
       await enqueueKafkaMessages(tx, deps.topics.riskScores, scoreEvents.map((e) => ({ key: e.customerId, value: e })))
-      await recordAlertChanges(tx, deps.topics.alerts, changes.map((c) => alertChangeEvent(c.alert, c.change)))
+      await recordAlertChanges(tx, deps.topics.alerts, [
+        ...changes.map((c) => alertChangeEvent(c.alert, c.change)),
+        // A snoozed alert whose risk rose further is back: announced as an update.
+        ...woken.map((a) => alertChangeEvent(a, 'updated')),
+      ])
       for (const s of scored) deps.counters.scored.inc({ band: s.band })
       deps.counters.published.inc(scoreEvents.length)
       for (const c of changes) deps.counters.alerts.inc({ kind: c.alert.kind, change: c.change })
