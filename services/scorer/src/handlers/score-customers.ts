@@ -97,8 +97,8 @@ export function createScoreCustomers(deps: ScoreCustomersDeps) {
       await enqueueKafkaMessages(tx, deps.topics.riskScores, scoreEvents.map((e) => ({ key: e.customerId, value: e })))
       await recordAlertChanges(tx, deps.topics.alerts, [
         ...changes.map((c) => alertChangeEvent(c.alert, c.change)),
-        // A snoozed alert whose risk rose further is back: announced as an update.
-        ...woken.map((a) => alertChangeEvent(a, 'updated')),
+        // A snoozed alert whose risk rose further is back: announced as an update (once, if the rules updated it too).
+        ...woken.filter((a) => !changes.some((c) => c.alert.alertId === a.alertId)).map((a) => alertChangeEvent(a, 'updated')),
       ])
       for (const s of scored) deps.counters.scored.inc({ band: s.band })
       deps.counters.published.inc(scoreEvents.length)
