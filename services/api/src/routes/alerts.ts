@@ -204,7 +204,7 @@ It comes back earlier when the customer's risk rises further: its probability re
 alert rules' update step (0.05), or its band goes up. Snoozing again moves the date. A resolved alert is a 409.
 Publishes a \`snoozed\` change to churn.alerts.v1 and subscribed webhooks. Scope: alerts:write (or admin).`,
         body: z.object({
-          until: instantSchema.describe('When the alert comes back (ISO-8601 instant with a zone)'),
+          until: instantSchema.meta({ format: 'date-time' }).describe('When the alert comes back (ISO-8601 instant with a zone)'),
           note: z.string().min(1, 'must be 1-500 characters').max(500, 'must be 1-500 characters').optional(),
         }),
       },
