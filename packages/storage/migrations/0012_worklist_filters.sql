@@ -4,12 +4,15 @@
 -- point-in-time rule as the features): segment and owner from account events, the next renewal
 -- from the contract terms. The ranked list filters on them without reading any event table.
 ALTER TABLE risk_scores ADD COLUMN segment text, ADD COLUMN owner_id text, ADD COLUMN renewal_at timestamptz;
--- A filter on one value walks the ranking inside that value instead of scanning the whole table.
--- Plan and segment have few values and many customers each: the ranked list sorted by revenue
--- at risk (the default) uses these; the probability sort falls back to the band/probability index.
+-- A filter on one value walks the ranking inside that value instead of the whole ranking: a page
+-- reads about `limit` rows however few customers the value has. One index per filter and sort
+-- (the ranked list offers both); the scorer's upserts pay one index entry more per index.
 CREATE INDEX risk_scores_by_segment ON risk_scores (segment, revenue_at_risk DESC, customer_id);
 CREATE INDEX risk_scores_by_plan ON risk_scores (plan, revenue_at_risk DESC, customer_id);
 CREATE INDEX risk_scores_by_owner ON risk_scores (owner_id, revenue_at_risk DESC, customer_id);
+CREATE INDEX risk_scores_by_segment_probability ON risk_scores (segment, probability DESC, customer_id);
+CREATE INDEX risk_scores_by_plan_probability ON risk_scores (plan, probability DESC, customer_id);
+CREATE INDEX risk_scores_by_owner_probability ON risk_scores (owner_id, probability DESC, customer_id);
 CREATE INDEX risk_scores_by_renewal ON risk_scores (renewal_at) WHERE renewal_at IS NOT NULL;
 
 -- Alerts carry the owner and segment of their customer (the current ones while the alert is live).

@@ -272,10 +272,13 @@ export interface CustomerFilters {
 /** SQL conditions over a risk_scores row aliased `alias`; `param` binds a value. Bands are left to the caller. */
 export function customerFilterSql(alias: string, filters: Omit<CustomerFilters, 'bands'>, param: (value: unknown) => string): string[] {
   const where: string[] = []
-  // `= ANY` over one value plans like `=`, so each filter can use its index.
-  if (filters.segments && filters.segments.length > 0) where.push(`${alias}.segment = ANY(${param(filters.segments)}::text[])`)
-  if (filters.plans && filters.plans.length > 0) where.push(`${alias}.plan = ANY(${param(filters.plans)}::text[])`)
-  if (filters.ownerIds && filters.ownerIds.length > 0) where.push(`${alias}.owner_id = ANY(${param(filters.ownerIds)}::text[])`)
+  // One value as `=`: an index on (value, rank) then yields rows already in rank order (PostgreSQL
+  // before 17 cannot keep that order through `= ANY`), so a page reads ~limit rows, not the value's all.
+  const oneOf = (column: string, values: readonly string[]) =>
+    values.length === 1 ? `${alias}.${column} = ${param(values[0])}::text` : `${alias}.${column} = ANY(${param(values)}::text[])`
+  if (filters.segments && filters.segments.length > 0) where.push(oneOf('segment', filters.segments))
+  if (filters.plans && filters.plans.length > 0) where.push(oneOf('plan', filters.plans))
+  if (filters.ownerIds && filters.ownerIds.length > 0) where.push(oneOf('owner_id', filters.ownerIds))
   if (filters.renewalBetween) {
     // A renewal already past (the score predates it) is not "within" the next days.
     where.push(
