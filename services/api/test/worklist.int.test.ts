@@ -123,6 +123,7 @@ describe('filters, owners, snoozes and routing', () => {
       ['renewalWithinDays=731', 'query.renewalWithinDays', 'renewalWithinDays must be an integer from 0 to 730'],
       ['segment=', 'query.segment.0', 'segment must be 1 to 100 comma-separated values of 1-128 characters'],
       [`ownerId=${'x'.repeat(129)}`, 'query.ownerId.0', 'ownerId must be 1 to 100 comma-separated values of 1-128 characters'],
+      [`plan=${Array.from({ length: 101 }, (_, i) => `p${i}`).join(',')}`, 'query.plan', 'plan must be 1 to 100 comma-separated values of 1-128 characters'],
     ])('answers %s with a 400 naming the parameter', async (query, path, message) => {
       for (const accept of [undefined, 'text/csv']) {
         const response = await get(`/v1/customers?${query}`, 'read', accept)
@@ -315,8 +316,12 @@ describe('filters, owners, snoozes and routing', () => {
 
     it('delivers each alert change only to the endpoints whose filters it matches', async () => {
       received.length = 0
-      // Acknowledge a1 (ann, enterprise, 8000) and a4 (bob, smb, 4000), and a2 (bob, enterprise, 7000).
-      for (const id of ['al-a1', 'al-a4', 'al-a2']) {
+      // An alert of a customer with no owner or segment yet, and 9,000 at risk.
+      await withTransaction(api.db.pool, (tx) =>
+        writeAlerts(tx, [alertRow('al-nobody', T0, { customerId: 'nobody', revenueAtRisk: 9000, ownerId: null, segment: null })]),
+      )
+      // Acknowledge a1 (ann, enterprise, 8000), a4 (bob, smb, 4000), a2 (bob, enterprise, 7000) and nobody's.
+      for (const id of ['al-a1', 'al-a4', 'al-a2', 'al-nobody']) {
         expect((await api.call('alerts:write', { method: 'POST', url: `/v1/alerts/${id}/ack` })).statusCode).toBe(200)
       }
       const dispatcher = createWebhookDispatcher({
@@ -326,12 +331,13 @@ describe('filters, owners, snoozes and routing', () => {
       })
       await dispatcher.runOnce()
       const byPath = (path: string) => received.filter((r) => r.path === path).map((r) => r.alertId).sort()
+      // No owner matches no owner filter, no segment no segment filter; revenue alone still routes it.
       expect(byPath('/ann')).toEqual(['al-a1'])
       expect(byPath('/smb')).toEqual(['al-a4'])
-      expect(byPath('/big')).toEqual(['al-a1', 'al-a2'])
+      expect(byPath('/big')).toEqual(['al-a1', 'al-a2', 'al-nobody'])
       expect(byPath('/ann-enterprise-big')).toEqual(['al-a1'])
-      expect(byPath('/all')).toEqual(['al-a1', 'al-a2', 'al-a4'])
-      expect(received).toHaveLength(8)
+      expect(byPath('/all')).toEqual(['al-a1', 'al-a2', 'al-a4', 'al-nobody'])
+      expect(received).toHaveLength(10)
       expect(received.find((r) => r.alertId === 'al-a4')?.ownerId).toBe('bob')
     })
   })
