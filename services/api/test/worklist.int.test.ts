@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createLogger } from '@churnwatch/observability'
 import { createWebhookStore, saveScores, wakeSnoozedAlerts, withTransaction, writeAlerts } from '@churnwatch/storage'
+import { collectMessages, waitFor } from '@churnwatch/testkit'
 import { createWebhookDispatcher } from '@churnwatch/webhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alertRow, body, buildTestApi, saveScoreRows, scoreRow, T0, type TestApi } from './harness.js'
@@ -228,11 +229,21 @@ describe('filters, owners, snoozes and routing', () => {
     })
 
     it('hides a snoozed alert from the default list until the date, and lists it with snoozed=include|only', async () => {
-      const snoozed = await api.call('alerts:write', {
-        method: 'POST',
-        url: '/v1/alerts/al-a4/snooze',
-        payload: { until: inDays(7), note: 'on holiday' },
-      })
+      const collector = await collectMessages([api.topics.alerts])
+      let snoozed: Awaited<ReturnType<typeof api.call>>
+      try {
+        snoozed = await api.call('alerts:write', {
+          method: 'POST',
+          url: '/v1/alerts/al-a4/snooze',
+          payload: { until: inDays(7), note: 'on holiday' },
+        })
+        // Announced on the alerts topic with the owner, like an acknowledgement.
+        const events = () => collector.messages.map((m) => JSON.parse(m.value?.toString() ?? '{}') as Record<string, unknown>)
+        const event = await waitFor(() => events().find((e) => e.alertId === 'al-a4'), { description: 'the snooze on the alerts topic' })
+        expect(event).toMatchObject({ change: 'snoozed', status: 'open', ownerId: 'bob', segment: 'smb' })
+      } finally {
+        await collector.stop()
+      }
       expect(snoozed.statusCode).toBe(200)
       expect(body(snoozed)).toMatchObject({ alertId: 'al-a4', status: 'open', snoozedUntil: inDays(7), snoozeNote: 'on holiday', updatedAt: T0 })
       expect(await alertIds('/v1/alerts?ownerId=bob')).toEqual(['al-a2'])
