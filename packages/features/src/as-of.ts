@@ -1,4 +1,5 @@
 import type { BillingRecord, CustomerHistory } from './history.js'
+import { accountAsOf, type AccountState } from './account.js'
 import { contractStateAt, type ContractState } from './contract-terms.js'
 import { sortBilling, subscriptionStateAt, type SubscriptionState } from './subscription.js'
 import { dayNumber, dayNumberOf, MS_PER_DAY, toEpochMs } from './time.js'
@@ -23,6 +24,8 @@ export interface AsOfFacts {
   /** Days since the subscription first started (fractional; 0 before any start). */
   tenureDays: number
   usage: UsageFacts
+  /** Account attributes as of asOf: the latest value of each field at or before it. */
+  account: AccountState
 }
 
 /** Usage totals by window (ages in complete days before asOf's day). */
@@ -142,6 +145,7 @@ export function factsAsOf(history: CustomerHistory, asOf: string | Date | number
       lastActiveDay: lastActiveDay === -Infinity ? null : lastActiveDay,
       actionEvents30d,
     },
+    account: accountAsOf(history, asOfMs),
   }
 }
 

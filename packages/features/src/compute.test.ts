@@ -74,11 +74,14 @@ describe('computeFeatures', () => {
       renewals_survived: 2,
       price_change_at_last_renewal: 0,
       usage_vs_usual_before_renewal: 1,
+      // No account event: the company size is not known.
+      employees: 0,
       'action_30d:login': 3,
       'action_30d:api_call': 1,
       'action_30d:report_exported': 0,
     })
     expect(vector.plan).toBe('business')
+    expect(vector.categories).toEqual({ segment: null, plan: 'business', industry: null, country: null })
     expect(vector.subscription.status).toBe('canceling')
     expect(vector.lastActiveDay).toBe('2026-03-31')
     expect(toFeatureArray(vector, FEATURE_SET)).toHaveLength(FEATURE_SET.names.length)

@@ -35,6 +35,22 @@ export {
   type ContractState,
   type IntervalSource,
 } from './contract-terms.js'
+export {
+  CATEGORICAL_ATTRIBUTES,
+  CATEGORY_FAMILIES,
+  CATEGORY_SELECTION_DEFAULTS,
+  EMPLOYEES_FEATURE,
+  categoriesOf,
+  categoryColumns,
+  categoryFamily,
+  categoryFeatureName,
+  chooseCategoryFeatures,
+  normaliseCategory,
+  type CategoricalAttribute,
+  type CategorySelectionOptions,
+  type CategoryValues,
+} from './categorical.js'
+export { appendCategoryColumns } from './category-columns.js'
 export { ACCOUNT_FIELDS, accountAsOf, toAccountRecord, type AccountField, type AccountState } from './account.js'
 export { contractTermsOf, type ContractTerms } from './fold.js'
 export {

@@ -1,10 +1,13 @@
 import {
+  appendCategoryColumns,
   defineFeatureSet,
+  featureSetOf,
   planObservations,
   trainingExamples,
   utcDay,
   type FeatureSet,
   type ObservationPlan,
+  type CategorySelectionOptions,
   type TrainingExample,
 } from '@churnwatch/features'
 import { firstUsageDay, listCustomerIds, readCustomerHistories, storedEventRange, topActions, type Queryable } from '@churnwatch/storage'
@@ -17,6 +20,10 @@ export interface PointInTimeOptions {
   /** Explicit observation instants (UTC midnights, epoch ms) instead of one every intervalDays, e.g. to evaluate on another grid. */
   dates?: readonly number[]
   chunkSize?: number
+  /** Which categories get a one-hot column (ADR 0012); defaults in CATEGORY_SELECTION_DEFAULTS. */
+  categories?: CategorySelectionOptions
+  /** Rows of exactly these features (a stored model's, to evaluate it on other dates) instead of choosing actions and categories. */
+  featureNames?: readonly string[]
   onProgress?: (progress: { customers: number; examples: number }) => void
 }
 
@@ -45,6 +52,7 @@ export async function buildPointInTimeSet(db: Queryable, options: PointInTimeOpt
     : planObservations({ asOf: asOfMs, earliest, intervalDays: options.intervalDays, horizonDays: options.horizonDays })
   // Actions are chosen from what was observable at asOf, like everything else.
   const featureSet = defineFeatureSet(await topActions(db, { beforeDay: utcDay(asOfMs), limit: options.trackedActionCount }))
+  const rowSet = options.featureNames ? featureSetOf(options.featureNames) : featureSet
   const untilDay = utcDay(asOfMs - 86_400_000)
   const examples: TrainingExample[] = []
   let customers = 0
@@ -56,10 +64,11 @@ export async function buildPointInTimeSet(db: Queryable, options: PointInTimeOpt
     const histories = await readCustomerHistories(db, ids, { untilDay })
     for (const history of histories) {
       const observable = { ...history, billing: history.billing.filter((e) => e.occurredAt <= asOfMs) }
-      for (const example of trainingExamples(observable, plan, featureSet)) examples.push(example)
+      for (const example of trainingExamples(observable, plan, rowSet)) examples.push(example)
     }
     customers += ids.length
     options.onProgress?.({ customers, examples: examples.length })
   }
-  return { plan, featureSet, examples, customers }
+  // Categories are chosen from what the rows held (ADR 0012): rare and unseen ones encode as all zeros.
+  return { plan, featureSet: options.featureNames ? rowSet : appendCategoryColumns(featureSet, examples, options.categories), examples, customers }
 }
