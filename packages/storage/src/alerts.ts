@@ -170,7 +170,9 @@ export async function listAlerts(db: Queryable, query: AlertListQuery): Promise<
   if (query.kinds && query.kinds.length > 0) where.push(`a.kind = ANY(${param(query.kinds)}::text[])`)
   if (query.customerIds && query.customerIds.length > 0) where.push(`a.customer_id = ANY(${param(query.customerIds)}::text[])`)
   // Owner and segment are the alert's own (kept current while it is live, frozen once resolved).
-  if (query.ownerIds && query.ownerIds.length > 0) where.push(`a.owner_id = ANY(${param(query.ownerIds)}::text[])`)
+  // One owner as `=`, so that alerts_by_owner yields rows in list order (as in customerFilterSql).
+  if (query.ownerIds && query.ownerIds.length === 1) where.push(`a.owner_id = ${param(query.ownerIds[0])}::text`)
+  else if (query.ownerIds && query.ownerIds.length > 1) where.push(`a.owner_id = ANY(${param(query.ownerIds)}::text[])`)
   if (query.segments && query.segments.length > 0) where.push(`a.segment = ANY(${param(query.segments)}::text[])`)
   // Plan, band and renewal are the customer's current score: an alert of a customer without one does not match.
   const scoreWhere = customerFilterSql('s', { ...(query.plans ? { plans: query.plans } : {}), ...(query.renewalBetween ? { renewalBetween: query.renewalBetween } : {}) }, param)
