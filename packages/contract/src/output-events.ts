@@ -57,6 +57,9 @@ export interface AlertFields {
   play: string
   createdAt: string
   updatedAt: string
+  /** The customer's account owner and segment (account events); absent or null when unknown. */
+  ownerId?: string | null
+  segment?: string | null
   /** Kind-specific details (ADR 0016), carried by the event when present. */
   details?: AlertDetails | null
 }
@@ -89,6 +92,8 @@ export function alertChangeEvent(alert: AlertFields, change: AlertChangeKind): A
     change,
     play: alert.play,
     ...(alert.details ?? {}),
+    ...(alert.ownerId !== undefined ? { ownerId: alert.ownerId } : {}),
+    ...(alert.segment !== undefined ? { segment: alert.segment } : {}),
   }
 }
 

@@ -109,8 +109,8 @@ export type ChurnSpikeScope = z.infer<typeof churnSpikeScopeSchema>
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const
 export type AlertStatus = (typeof ALERT_STATUSES)[number]
 
-/** What happened to an alert: the scorer opens, updates and resolves; a person acknowledges or resolves. */
-export const ALERT_CHANGES = ['opened', 'updated', 'acknowledged', 'resolved'] as const
+/** What happened to an alert: the scorer opens, updates and resolves; a person acknowledges, snoozes or resolves. */
+export const ALERT_CHANGES = ['opened', 'updated', 'acknowledged', 'resolved', 'snoozed'] as const
 export type AlertChangeKind = (typeof ALERT_CHANGES)[number]
 
 export const alertEventSchema = z
@@ -137,6 +137,9 @@ export const alertEventSchema = z
       .describe('churn_rate_spike: an operator alert about no one customer; customerId then names the scope (churnwatch:churn-rate:...)'),
     createdAt: isoDateTimeSchema,
     updatedAt: isoDateTimeSchema,
+    // Issue 13 (ADR 0015): routing facts; optional so that events written before them still parse.
+    ownerId: z.string().nullable().optional().describe('The customer\'s account owner (account events); null when unknown'),
+    segment: z.string().nullable().optional().describe('The customer\'s segment (account events); null when unknown'),
   })
   .describe('An alert raised or updated, on churn.alerts.v1')
 

@@ -45,12 +45,14 @@ export {
 // Scores: current scores, their history and the change feed.
 export {
   countScoresByBand,
+  customerFilterSql,
   deleteScores,
   listScores,
   readCurrentScores,
   readScoreHistory,
   readScoresByIds,
   saveScores,
+  type CustomerFilters,
   type ScoreHistoryEntry,
   type ScoreHistoryPosition,
   type ScoreListPage,
@@ -73,11 +75,15 @@ export {
   recordAlertChanges,
   recordRiskChanges,
   resolveAlert,
+  snoozeAlert,
+  syncLiveAlertAccounts,
+  wakeSnoozedAlerts,
   writeAlerts,
   type AlertListPosition,
   type AlertListQuery,
   type AlertRow,
   type AlertTransition,
+  type SnoozedFilter,
 } from './alerts.js'
 
 // The Kafka outbox and its relay.
@@ -93,8 +99,12 @@ export {
   getEndpoint,
   getEndpointSecret,
   listEndpoints,
+  matchesRouting,
   type NewWebhookEndpoint,
+  type Subscriber,
   type WebhookEndpoint,
+  type WebhookRouting,
+  type WebhookRoutingFilters,
 } from './webhook-endpoints.js'
 
 // The webhook outbox and its delivery log.

@@ -267,6 +267,9 @@ describe('webhook storage against real PostgreSQL', () => {
       disabledReason: null,
       failingSince: null,
       createdAt: T0,
+      ownerIds: null,
+      segments: null,
+      minRevenueAtRisk: null,
     })
     expect(await listEndpoints(db.pool)).toEqual([created])
     expect(JSON.stringify(await listEndpoints(db.pool))).not.toContain(SECRET)

@@ -147,7 +147,7 @@ export function buildProgram(context: CliContext): Command {
   keys
     .command('create')
     .description('create an API key and print it once to stdout')
-    .requiredOption('--scope <scope...>', 'read, events:write and/or admin (admin implies the others)', collectScope)
+    .requiredOption('--scope <scope...>', 'read, events:write, alerts:write and/or admin (admin implies the others)', collectScope)
     .option('--name <name>', 'who or what uses the key')
     .action(async (opts: { scope: KeyScope[]; name?: string }) => {
       await createKey({ scopes: opts.scope, ...(opts.name !== undefined ? { name: opts.name } : {}) }, { db: context.db, output: context.output })

@@ -10,13 +10,15 @@ import {
   recordAlertChanges,
   recordRiskChanges,
   saveScores,
+  syncLiveAlertAccounts,
+  wakeSnoozedAlerts,
   withTransaction,
   writeAlerts,
   type AlertRow,
   type Pool,
   type ScoreWithPublished,
 } from '@churnwatch/storage'
-import { contractStateAt, sortBilling, subscriptionStateAt, type BillingRecord, type CustomerHistory } from '@churnwatch/features'
+import { accountAsOf, contractStateAt, sortBilling, subscriptionStateAt, type BillingRecord, type CustomerHistory } from '@churnwatch/features'
 import { decideAlerts, DEFAULT_ALERT_RULES, type AlertChange, type AlertRuleOptions, type CustomerSignal, type LiveAlert } from '../rules/alert-rules.js'
 import { isMaterialChange } from '../rules/bands.js'
 import type { PlayBook } from '../rules/plays.js'
@@ -60,13 +62,21 @@ export function createScoreCustomers(deps: ScoreCustomersDeps) {
         .map((h) => [h.customerId, subscriptionStateAt(sortBilling(h.billing), asOfMs)]),
     )
     const terms = new Map(histories.map((h) => [h.customerId, termsOf(h, asOfMs)]))
+    // Segment, owner and the next renewal as of asOf (ADR 0015): what the ranked list and alerts filter on.
+    const accounts = new Map(
+      histories.map((h) => {
+        const account = accountAsOf(h, asOfMs)
+        const renewalAt = terms.get(h.customerId)?.renewalAt ?? null
+        return [h.customerId, { segment: account.segment, ownerId: account.ownerId, renewalAt: renewalAt === null ? null : new Date(renewalAt).toISOString() }]
+      }),
+    )
     return withTransaction(deps.pool, async (tx) => {
       await lockCustomers(tx, ids)
       const current = await readCurrentScores(tx, ids)
       const live = groupByCustomer(await lockLiveAlerts(tx, ids))
       const scoredAt = now().toISOString()
       const rows = scored.map((s) => {
-        const row = toScoreRow(s, scorer.version, scoredAt)
+        const row = { ...toScoreRow(s, scorer.version, scoredAt), ...accounts.get(s.customerId) }
         const previous = current.get(s.customerId)
         const material = isMaterialChange(previous, row, deps.materialDelta)
         return { ...row, material, ...(material ? { changes: diffDrivers(previousMaterial(previous), row.drivers) } : {}) }
@@ -75,20 +85,32 @@ export function createScoreCustomers(deps: ScoreCustomersDeps) {
       await deleteScores(tx, inactive)
 
       const options: AlertRuleOptions = { ...DEFAULT_ALERT_RULES, ...deps.rules, thresholds: scorer.bands, plays: deps.plays }
-      const changes: AlertChange[] = []
-      for (const s of scored) changes.push(...decideAlerts(signalOf(s, terms.get(s.customerId)), live.get(s.customerId) ?? [], options))
+      const decided: AlertChange[] = []
+      for (const s of scored) decided.push(...decideAlerts(signalOf(s, terms.get(s.customerId)), live.get(s.customerId) ?? [], options))
       for (const customerId of inactive) {
         const liveAlerts = live.get(customerId)
         const state = endedStates.get(customerId)
         if (!liveAlerts || !state) continue
-        changes.push(...decideAlerts(inactiveSignal(customerId, asOf, state.status), liveAlerts, options))
+        decided.push(...decideAlerts(inactiveSignal(customerId, asOf, state.status), liveAlerts, options))
       }
+      // Alerts carry the customer's owner and segment as of this score (an ended customer's keep their own).
+      const scoredIds = new Set(scored.map((s) => s.customerId))
+      const changes = decided.map((c): AlertChange => {
+        const account = scoredIds.has(c.alert.customerId) ? accounts.get(c.alert.customerId) : undefined
+        return account ? { ...c, alert: { ...c.alert, ownerId: account.ownerId, segment: account.segment } } : c
+      })
       await writeAlerts(tx, changes.map((c) => toAlertRow(c)))
+      await syncLiveAlertAccounts(tx, scored.map((s) => s.customerId))
+      const woken = await wakeSnoozedAlerts(tx, scored.map((s) => s.customerId), new Date(scoredAt), options.riskUpdateDelta)
       const scoreEvents = rows.filter((r) => r.material).map((r) => riskScoreEvent(r))
       await enqueueKafkaMessages(tx, deps.topics.riskScores, scoreEvents.map((e) => ({ key: e.customerId, value: e })))
       // A first score changed nothing: risk_changed announces changes from a previous material score.
       await recordRiskChanges(tx, scoreEvents.filter((e) => e.changes?.previous))
-      await recordAlertChanges(tx, deps.topics.alerts, changes.map((c) => alertChangeEvent(c.alert, c.change)))
+      await recordAlertChanges(tx, deps.topics.alerts, [
+        ...changes.map((c) => alertChangeEvent(c.alert, c.change)),
+        // A snoozed alert whose risk rose further is back: announced as an update (once, if the rules updated it too).
+        ...woken.filter((a) => !changes.some((c) => c.alert.alertId === a.alertId)).map((a) => alertChangeEvent(a, 'updated')),
+      ])
       for (const s of scored) deps.counters.scored.inc({ band: s.band })
       deps.counters.published.inc(scoreEvents.length)
       for (const c of changes) deps.counters.alerts.inc({ kind: c.alert.kind, change: c.change })
@@ -142,6 +164,8 @@ const MONTHS_PER_INTERVAL: Record<BillingInterval, number> = { day: 1 / DAYS_PER
 
 interface Terms {
   renewal: { at: number; periodMonths: number } | null
+  /** The end of the period paid for, even when the interval is unknown (what the worklist filters on). */
+  renewalAt: number | null
   cancelReason: string | null
 }
 
@@ -165,7 +189,7 @@ function termsOf(history: CustomerHistory, asOf: number): Terms {
       if (e.type === 'subscription_canceled' && e.occurredAt >= state.canceledAt) cancel = e
     }
   }
-  return { renewal, cancelReason: cancel?.reason ?? null }
+  return { renewal, renewalAt: contract.currentPeriodEnd, cancelReason: cancel?.reason ?? null }
 }
 
 function signalOf(s: ScoredCustomer, terms: Terms | undefined): CustomerSignal {
