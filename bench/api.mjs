@@ -12,6 +12,9 @@
 // Per run: max throughput of each (after a warm-up), then 1,000 req/s on the API for its p99 latency:
 // paced open-loop requests (the headline) and autocannon's overallRate (bursty, reported beside it).
 // Medians over the runs go to bench/results/api.json.
+// Before the runs, the ranked list with two filters (issue 13: segment, plan, owner, band, renewal;
+// both sorts) is timed at a few concurrent clients: p50/p95/p99 into the same file. `--list-only`
+// seeds, times only that and writes bench/results/api-list.json.
 import { fork, spawnSync } from 'node:child_process'
 import http from 'node:http'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -22,6 +25,8 @@ import { databaseUrlFor, fmt, kafkaAndPostgres, machineJiffies, median, ROOT, ro
 
 const SELF = fileURLToPath(import.meta.url)
 const RESULTS = join(ROOT, 'bench', 'results', 'api.json')
+const LIST_RESULTS = join(ROOT, 'bench', 'results', 'api-list.json')
+const LIST_TARGET = { p95Ms: 200 }
 const PROFILES = join(ROOT, 'bench', 'results', 'profiles')
 const TARGET = { ratio: 0.5, p99MsAt1000: 10 }
 const INITIAL_WARMUP_SEC = 10
@@ -105,8 +110,8 @@ async function pacedLoad({ port, rate, durationSec, headers, nextPath }) {
 }
 
 function parseArgs(argv) {
-  const options = { customers: 100_000, runs: 3, duration: 12, warmup: 3, connections: 64, rate: 1_000, sweepSeconds: 60, keep: false, cpuProf: false }
-  const numeric = { '--customers': 'customers', '--runs': 'runs', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--rate': 'rate', '--sweep-seconds': 'sweepSeconds' }
+  const options = { customers: 100_000, runs: 3, duration: 12, warmup: 3, connections: 64, rate: 1_000, sweepSeconds: 60, keep: false, cpuProf: false, listOnly: false, listRequests: 2_000 }
+  const numeric = { '--customers': 'customers', '--runs': 'runs', '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--rate': 'rate', '--sweep-seconds': 'sweepSeconds', '--list-requests': 'listRequests' }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2)
     if (flag in numeric) {
@@ -115,9 +120,11 @@ function parseArgs(argv) {
       options[numeric[flag]] = value
     } else if (flag === '--keep') options.keep = true
     else if (flag === '--cpu-prof') options.cpuProf = true
+    else if (flag === '--list-only') options.listOnly = true
     else if (flag === '--help' || flag === '-h') {
       say(
-        'usage: npm run bench -- api [--customers 100000] [--runs 3] [--duration 12] [--warmup 3] [--connections 64] [--rate 1000] [--sweep-seconds 60] [--keep] [--cpu-prof]\n' +
+        'usage: npm run bench -- api [--customers 100000] [--runs 3] [--duration 12] [--warmup 3] [--connections 64] [--rate 1000] [--sweep-seconds 60] [--list-requests 2000] [--list-only] [--keep] [--cpu-prof]\n' +
+          '  --list-only  time only the filtered ranked list (GET /v1/customers with two filters), into bench/results/api-list.json\n' +
           '  --sweep-seconds  rewrite every score once per this many seconds in the background, as the scorer\'s sweep does (0: off)\n' +
           '  --cpu-prof  write a V8 CPU profile of the API server to bench/results/profiles/',
       )
@@ -154,7 +161,7 @@ function locateInfra() {
 // Scores shaped like the scorer's: every base feature, a few per-action counts, three drivers.
 const SEED_SQL = `
 INSERT INTO risk_scores (customer_id, probability, band, drivers, features, plan, mrr, revenue_at_risk, model_version,
-                         as_of, scored_at, published_probability, published_band, change_seq)
+                         as_of, scored_at, published_probability, published_band, change_seq, segment, owner_id, renewal_at)
 SELECT id, p, band,
        jsonb_build_array(
          jsonb_build_object('feature', 'days_since_last_activity', 'value', silent, 'contribution', 0.91,
@@ -171,10 +178,16 @@ SELECT id, p, band,
          'cancellation_requested', 0, 'reactivations', 0, 'support_tickets_30d', 2, 'support_tickets_90d', 5,
          'action_30d:login', 14, 'action_30d:report_exported', 3, 'action_30d:api_call', 120,
          'action_30d:seat_added', 0, 'action_30d:support_ticket_opened', 2),
-       'pro', mrr, round(p * mrr), 'gbdt-bench-00000000', now(), now(), p, band, nextval('risk_score_seq')
+       plan, mrr, round(p * mrr), 'gbdt-bench-00000000', now(), now(), p, band, nextval('risk_score_seq'),
+       segment, owner_id, renewal_at
 FROM (
   SELECT 'cust-' || lpad(i::text, 6, '0') AS id, p, (2000 + (i % 40) * 250) AS mrr, (i % 45) AS silent, (i % 3) AS failed,
-         CASE WHEN p >= 0.6 THEN 'high' WHEN p >= 0.3 THEN 'medium' ELSE 'low' END AS band
+         CASE WHEN p >= 0.6 THEN 'high' WHEN p >= 0.3 THEN 'medium' ELSE 'low' END AS band,
+         -- Issue 13's filters: 4 plans, segments 60/30/10 %, 50 owners, renewals spread over 400 days.
+         (ARRAY['starter', 'pro', 'business', 'enterprise'])[1 + i % 4] AS plan,
+         CASE WHEN i % 10 < 6 THEN 'smb' WHEN i % 10 < 9 THEN 'mid_market' ELSE 'enterprise' END AS segment,
+         'owner-' || (i % 50) AS owner_id,
+         now() + make_interval(days => (i * 7919) % 400) AS renewal_at
   FROM (SELECT i, round(random()::numeric, 6)::float8 AS p FROM generate_series(1, $1::int) i) r
 ) s`
 
@@ -230,6 +243,14 @@ async function main() {
     const api = await startChild('api', { databaseUrl, brokers: infra.brokers, riskCache: true }, children, profileArgs)
     // The same app with RISK_CACHE_MB=0: every read goes to PostgreSQL (what the cache buys).
     const apiNoCache = await startChild('api', { databaseUrl, brokers: infra.brokers, riskCache: false }, children)
+    const filteredList = await timeFilteredList(api.port, key, options.listRequests)
+    if (options.listOnly) {
+      const listResult = { filteredList, customers: options.customers, loadAverageAtStart, command: `npm run bench -- api ${process.argv.slice(2).join(' ')}`.trim(), measuredAt: new Date().toISOString() }
+      mkdirSync(dirname(LIST_RESULTS), { recursive: true })
+      writeFileSync(LIST_RESULTS, `${JSON.stringify(listResult, null, 2)}\n`)
+      say(`wrote ${LIST_RESULTS}`)
+      return
+    }
     const pathOf = (n) => `/v1/customers/cust-${String(n).padStart(6, '0')}/risk`
     const randomPath = () => pathOf(1 + Math.floor(Math.random() * options.customers))
     const load = (port, { duration, amount, nextPath = randomPath, headers = {}, overallRate, connections = options.connections, ignoreCoordinatedOmission = false }) =>
@@ -464,6 +485,7 @@ async function main() {
       autocannonOverallRateP99Ms: autocannonP99,
       cpuMsPerRequest: { bare: cpuMedian((r) => r.bare), api: cpuMedian((r) => r.api), apiNoCache: cpuMedian((r) => r.apiNoCache) },
       machineBusyShare: median(runs.flatMap((r) => [r.bare.machineBusyShare, r.api.machineBusyShare]).filter((x) => x !== null)),
+      filteredList,
       loadAverageAtStart,
       target: TARGET,
       meetsTarget: median(runs.map((r) => r.ratio)) >= TARGET.ratio && p99MsAt1000 < TARGET.p99MsAt1000,
@@ -511,6 +533,86 @@ async function main() {
   } finally {
     await cleanup()
   }
+}
+
+// Two filters each (issue 13); selectivity from ~0.5 % (one owner, one band) to ~20 %.
+const FILTERED_QUERIES = [
+  'segment=enterprise&plan=pro',
+  'segment=smb&band=high',
+  'ownerId=owner-7&band=high',
+  'plan=business&renewalWithinDays=30',
+  'segment=mid_market&ownerId=owner-12',
+  'segment=enterprise&plan=pro&sort=probability',
+  'ownerId=owner-7&band=high&sort=probability',
+  'plan=business&renewalWithinDays=30&sort=probability',
+]
+
+/**
+ * GET /v1/customers?<two filters>&limit=100 (first pages, and second pages through the cursor) from
+ * 4 concurrent clients, after 200 warm-up requests: latency percentiles over `requests`, per query
+ * and overall. Closed loop: what a few analysts paging at once see.
+ */
+async function timeFilteredList(port, key, requests) {
+  const headers = { authorization: `Bearer ${key}` }
+  const perQuery = new Map(FILTERED_QUERIES.map((q) => [q, []]))
+  const all = []
+  let issued = 0
+  const one = async (record) => {
+    const query = FILTERED_QUERIES[issued++ % FILTERED_QUERIES.length]
+    const started = performance.now()
+    const first = await fetch(`http://127.0.0.1:${port}/v1/customers?${query}&limit=100`, { headers })
+    if (first.status !== 200) throw new Error(`filtered list answered ${first.status}: ${await first.text()}`)
+    const page = await first.json()
+    const firstMs = performance.now() - started
+    if (record) {
+      perQuery.get(query).push(firstMs)
+      all.push(firstMs)
+    }
+    if (page.nextCursor) {
+      const again = performance.now()
+      const second = await fetch(`http://127.0.0.1:${port}/v1/customers?${query}&limit=100&cursor=${page.nextCursor}`, { headers })
+      if (second.status !== 200) throw new Error(`filtered list page 2 answered ${second.status}`)
+      await second.arrayBuffer()
+      if (record) all.push(performance.now() - again)
+    }
+  }
+  const drive = async (count, record) => {
+    let left = count
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (left-- > 0) await one(record)
+    }))
+  }
+  await drive(200, false)
+  await drive(requests, true)
+  // The same list without filters, for scale: what the filters add over the list itself.
+  const unfiltered = []
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    for (let i = 0; i < Math.ceil(requests / 8); i++) {
+      const started = performance.now()
+      const response = await fetch(`http://127.0.0.1:${port}/v1/customers?limit=100`, { headers })
+      await response.arrayBuffer()
+      unfiltered.push(performance.now() - started)
+    }
+  }))
+  const pct = (values, q) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN, 2)
+  }
+  const result = {
+    requests: all.length,
+    concurrency: 4,
+    p50Ms: pct(all, 0.5),
+    p95Ms: pct(all, 0.95),
+    p99Ms: pct(all, 0.99),
+    target: LIST_TARGET,
+    meetsTarget: pct(all, 0.95) < LIST_TARGET.p95Ms,
+    firstPageP95MsByQuery: Object.fromEntries([...perQuery].map(([q, values]) => [q, pct(values, 0.95)])),
+    unfilteredFirstPage: { requests: unfiltered.length, p50Ms: pct(unfiltered, 0.5), p95Ms: pct(unfiltered, 0.95) },
+  }
+  say(`   filtered ranked list (two filters, limit 100, 4 clients): p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms (target p95 < ${LIST_TARGET.p95Ms} ms)`)
+  for (const [q, p95] of Object.entries(result.firstPageP95MsByQuery)) say(`     ${q}: first page p95 ${p95} ms`)
+  say(`     no filter (for scale): first page p50 ${result.unfilteredFirstPage.p50Ms} ms, p95 ${result.unfilteredFirstPage.p95Ms} ms`)
+  return result
 }
 
 function readPackageVersion(name) {

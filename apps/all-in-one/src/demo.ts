@@ -65,8 +65,9 @@ async function demo(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  // Training is deterministic: a second demo on the same database trains the same model and reuses it.
-  await runCli(['train', '--as-of', asOf, '--model', 'gbdt', '--activate'], env)
+  // Training (auto: the family and settings chosen on validation folds) is deterministic: a second
+  // demo on the same database trains the same model and reuses it.
+  await runCli(['train', '--as-of', asOf, '--model', 'auto', '--activate'], env)
 
   say('scoring every active customer as of the end of the history')
   await system.scorer.reloadModel()

@@ -41,7 +41,8 @@ function runDemo(world: World): Promise<Run> {
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })))
 }
 
-const modelVersion = (output: string) => /model (gbdt-\S+) \(gbdt\)/.exec(output)?.[1]
+// The demo trains --model auto: the version names the family it chose.
+const modelVersion = (output: string) => /model ((?:gbdt|logistic)-\S+) \((?:gbdt|logistic), chosen by --model auto\)/.exec(output)?.[1]
 
 describe('npm run demo -- --no-serve: two at once on one broker, again on the same database, then npm start', { timeout: 900_000 }, () => {
   let a: World
@@ -61,7 +62,8 @@ describe('npm run demo -- --no-serve: two at once on one broker, again on the sa
   it('exits 0 after printing the model evaluation, the top at-risk customers, churn metrics and alerts', async () => {
     const output = first.output
     expect(first.code, output.slice(-2_000)).toBe(0)
-    expect(output).toMatch(/model gbdt-\S+ \(gbdt\) — activated/)
+    expect(output).toMatch(/model (gbdt|logistic)-\S+ \((gbdt|logistic), chosen by --model auto\) — activated/)
+    expect(output).toContain('model selection (--model auto) on validation folds of the training rows only, never the holdout')
     expect(output).toMatch(/ROC AUC\s+0\.\d{3}/)
     const top = output.slice(output.indexOf('top 20 at-risk customers'), output.indexOf('churn, last 6 months'))
     const rows = top.split('\n').filter((line) => /^ {2}c-\d{6}\s+0\.\d{3}\s+(low|medium|high)\s+\$[\d,]+\.\d{2}\s+\S/.test(line))

@@ -30,6 +30,29 @@ describe('output event builders', () => {
     expect(alertChangeEvent({ ...alert, probability: 0.9 }, 'opened').eventId).toBe(event.eventId)
   })
 
+  it('adds what changed to a score event without changing its id', () => {
+    const { eventId: _id, ...score } = exampleRiskScoreEvent
+    const changes = {
+      previous: { probability: 0.4, band: 'medium' as const, modelVersion: score.modelVersion, asOf: '2026-03-01T00:00:00.000Z' },
+      entered: [],
+      left: [],
+      moved: [{ feature: 'events_30d', oldValue: 40, newValue: 3, oldContribution: 0.1, newContribution: 0.5, sentence: '3 events in 30 days' }],
+    }
+    const event = riskScoreEvent({ ...score, changes })
+    expect(event.eventId).toBe('rs_ff409598b3ddea4081ebdad0a82f7a62')
+    expect(riskScoreEventSchema.parse(event).changes).toEqual(changes)
+    expect('changes' in riskScoreEvent({ ...score, changes: null })).toBe(false)
+  })
+
+  it('spreads kind-specific details into the alert event without changing its id', () => {
+    const { eventId: _id, change: _change, currency: _currency, ...alert } = exampleAlertEvent
+    const details = { renewalAt: '2026-04-21T00:00:00.000Z', mrrAtStake: 120_000 }
+    const event = alertChangeEvent({ ...alert, kind: 'renewal_at_risk', details }, 'opened')
+    expect(alertEventSchema.parse(event)).toMatchObject({ kind: 'renewal_at_risk', ...details })
+    expect(event.eventId).toBe(alertChangeEvent({ ...alert, kind: 'renewal_at_risk' }, 'opened').eventId)
+    expect(alertEventSchema.safeParse({ ...event, mrrAtStake: -1 }).success).toBe(false)
+  })
+
   it('builds a valid features-changed event whose id names the folded batch and customer', () => {
     const change = { customerId: 'acme', eventCount: 3, maxOccurredAt: '2026-03-01T12:00:00Z', changedAt: '2026-03-01T12:00:02Z' }
     const event = featuresChangedEvent({ topic: 'churn.usage.v1', partition: 2, nextOffset: 42n }, change)

@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto'
-import type { AlertChangeKind, AlertEvent, AlertKind, AlertStatus, Driver, FeaturesChangedEvent, RiskBand, RiskScoreEvent } from './outputs.js'
+import type {
+  AlertChangeKind,
+  AlertEvent,
+  AlertKind,
+  AlertStatus,
+  ChurnSpikeScope,
+  Driver,
+  FeaturesChangedEvent,
+  RiskBand,
+  RiskChanges,
+  RiskScoreEvent,
+} from './outputs.js'
 
 // The one place output events are built. Each eventId is derived from what the event announces, so a
 // replayed batch or a relay that publishes twice carries the same id and consumers can drop the copy.
@@ -16,6 +27,8 @@ export interface ScoreFields {
   drivers: Driver[]
   modelVersion: string
   asOf: string
+  /** What changed since the previous material score; the event carries it when present. */
+  changes?: RiskChanges | null
 }
 
 /** The risk-score event of a material score change; its eventId is stable for (customer, model version, asOf). */
@@ -28,6 +41,7 @@ export function riskScoreEvent(score: ScoreFields): RiskScoreEvent {
     drivers: score.drivers,
     modelVersion: score.modelVersion,
     asOf: score.asOf,
+    ...(score.changes ? { changes: score.changes } : {}),
   }
 }
 
@@ -43,6 +57,20 @@ export interface AlertFields {
   play: string
   createdAt: string
   updatedAt: string
+  /** The customer's account owner and segment (account events); absent or null when unknown. */
+  ownerId?: string | null
+  segment?: string | null
+  /** Kind-specific details (ADR 0016), carried by the event when present. */
+  details?: AlertDetails | null
+}
+
+/** What some kinds add: renewal_at_risk its renewal, cancel_requested its reason, churn_rate_spike its scope. */
+export interface AlertDetails {
+  renewalAt?: string
+  mrrAtStake?: number
+  reason?: string | null
+  reasonCategory?: string
+  scope?: ChurnSpikeScope
 }
 
 /**
@@ -63,6 +91,9 @@ export function alertChangeEvent(alert: AlertFields, change: AlertChangeKind): A
     updatedAt: alert.updatedAt,
     change,
     play: alert.play,
+    ...(alert.details ?? {}),
+    ...(alert.ownerId !== undefined ? { ownerId: alert.ownerId } : {}),
+    ...(alert.segment !== undefined ? { segment: alert.segment } : {}),
   }
 }
 

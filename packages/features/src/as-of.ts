@@ -1,4 +1,5 @@
 import type { BillingRecord, CustomerHistory } from './history.js'
+import { accountAsOf, type AccountState } from './account.js'
 import { contractStateAt, type ContractState } from './contract-terms.js'
 import { sortBilling, subscriptionStateAt, type SubscriptionState } from './subscription.js'
 import { dayNumber, dayNumberOf, MS_PER_DAY, toEpochMs } from './time.js'
@@ -23,6 +24,8 @@ export interface AsOfFacts {
   /** Days since the subscription first started (fractional; 0 before any start). */
   tenureDays: number
   usage: UsageFacts
+  /** Account attributes as of asOf: the latest value of each field at or before it. */
+  account: AccountState
 }
 
 /** Usage totals by window (ages in complete days before asOf's day). */
@@ -48,6 +51,10 @@ export interface UsageFacts {
   lastActiveDay: number | null
   /** Events of every action over the last 30 days. */
   actionEvents30d: ReadonlyMap<string, number>
+  /** Usage events on every complete day before asOf's day (the whole tenure). */
+  eventsLifetime: number
+  /** Events of every action used on a complete day before asOf's day (only actions with events). */
+  actionEventsLifetime: ReadonlyMap<string, number>
 }
 
 const SEAT_ADDED = 'seat_added'
@@ -62,6 +69,8 @@ export function factsAsOf(history: CustomerHistory, asOf: string | Date | number
   const subscription = subscriptionStateAt(billing, asOfMs)
 
   const actionEvents30d = new Map<string, number>()
+  const actionEventsLifetime = new Map<string, number>()
+  let eventsLifetime = 0
   let events7d = 0
   let events14d = 0
   let eventsDays15To90 = 0
@@ -81,6 +90,10 @@ export function factsAsOf(history: CustomerHistory, asOf: string | Date | number
     const day = dayNumberOf(bucket.day)
     const age = today - day
     if (age < 1) continue
+    if (bucket.eventCount > 0) {
+      eventsLifetime += bucket.eventCount
+      actionEventsLifetime.set(bucket.action, (actionEventsLifetime.get(bucket.action) ?? 0) + bucket.eventCount)
+    }
     if (bucket.action === SEAT_ADDED || bucket.action === SEAT_REMOVED) {
       sawSeatEvents = true
       seatsNet += bucket.action === SEAT_ADDED ? bucket.quantity : -bucket.quantity
@@ -141,7 +154,10 @@ export function factsAsOf(history: CustomerHistory, asOf: string | Date | number
       supportTickets90d,
       lastActiveDay: lastActiveDay === -Infinity ? null : lastActiveDay,
       actionEvents30d,
+      eventsLifetime,
+      actionEventsLifetime,
     },
+    account: accountAsOf(history, asOfMs),
   }
 }
 

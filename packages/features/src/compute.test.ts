@@ -74,11 +74,25 @@ describe('computeFeatures', () => {
       renewals_survived: 2,
       price_change_at_last_renewal: 0,
       usage_vs_usual_before_renewal: 1,
+      // No account event: the company size is not known.
+      employees: 0,
+      // 11 usage events before asOf's day over 90.5 / 30.4375 = 2.9733 months: 3.6996 a month;
+      // 5 actions ever used (seat_added, seat_removed, login, support_ticket_opened, api_call).
+      events_per_month_lifetime: 3.6996,
+      actions_used_lifetime: 5,
       'action_30d:login': 3,
       'action_30d:api_call': 1,
       'action_30d:report_exported': 0,
+      // 4 logins on Feb 20 and 3 on Mar 30: 7 / 2.9733 = 2.3543 a month; 1 api_call: 0.3363.
+      'action_lifetime:login': 7,
+      'action_lifetime:api_call': 1,
+      'action_lifetime:report_exported': 0,
+      'action_per_month:login': 2.3543,
+      'action_per_month:api_call': 0.3363,
+      'action_per_month:report_exported': 0,
     })
     expect(vector.plan).toBe('business')
+    expect(vector.categories).toEqual({ segment: null, plan: 'business', industry: null, country: null })
     expect(vector.subscription.status).toBe('canceling')
     expect(vector.lastActiveDay).toBe('2026-03-31')
     expect(toFeatureArray(vector, FEATURE_SET)).toHaveLength(FEATURE_SET.names.length)

@@ -1,4 +1,5 @@
 import { factsAsOf } from './as-of.js'
+import { categoriesOf, type CategoryValues } from './categorical.js'
 import { FEATURE_ERROR_CODES, featureError } from './errors.js'
 import type { FeatureSet } from './feature-set.js'
 import { DEFAULT_FEATURE_SET } from './feature-set.js'
@@ -13,6 +14,8 @@ export interface FeatureVector {
   values: Record<string, number>
   /** Categorical, kept apart from the numeric values. */
   plan: string | null
+  /** Normalised categories as of asOf (segment, plan, industry, country), whichever columns the model has. */
+  categories: CategoryValues
   subscription: SubscriptionState
   /** UTC day of the last usage before asOf, or null. */
   lastActiveDay: string | null
@@ -39,6 +42,7 @@ export function computeFeatures(
     asOf: new Date(facts.asOfMs).toISOString(),
     values,
     plan: facts.subscription.plan,
+    categories: categoriesOf(facts),
     subscription: facts.subscription,
     lastActiveDay: lastActiveDay === null ? null : new Date(lastActiveDay * MS_PER_DAY).toISOString().slice(0, 10),
   }

@@ -1,5 +1,7 @@
 import { baselineEvents14d, type AsOfFacts } from './as-of.js'
+import { CATEGORY_FAMILIES, EMPLOYEES_FEATURE } from './categorical.js'
 import { RENEWAL_FEATURES } from './renewal.js'
+import { ACTION_LIFETIME_FAMILY, ACTION_PER_MONTH_FAMILY, LIFETIME_FEATURES } from './lifetime.js'
 import { countOf, formatCount, formatMoney, formatPercent, type DriverFacts } from './sentences.js'
 import { MS_PER_DAY } from './time.js'
 
@@ -19,6 +21,8 @@ export interface FeatureDefinition {
   compute: (facts: AsOfFacts) => number
   /** The driver sentence (at most 200 characters) for a row with this value. */
   sentence: (driver: DriverFacts) => string
+  /** Whether a row's value may be listed as a driver (absent: always); one-hot columns only where the row is in the category. */
+  shownAsDriver?: (value: number) => boolean
 }
 
 /** Features named `${prefix}${parameter}`, one per parameter (e.g. one per tracked action). */
@@ -286,6 +290,8 @@ export const BASE_FEATURES: readonly FeatureDefinition[] = [
     sentence: countAgainstTypical('support ticket', 'opened in the last 90 days'),
   },
   ...RENEWAL_FEATURES,
+  EMPLOYEES_FEATURE,
+  ...LIFETIME_FEATURES,
 ]
 
 export const ACTION_FEATURE_PREFIX = 'action_30d:'
@@ -309,7 +315,10 @@ export const ACTION_30D_FAMILY: FeatureFamily = {
 }
 
 /** The features this code computes: what a stored model's names are resolved against. */
-export const FEATURE_REGISTRY: FeatureRegistry = { base: BASE_FEATURES, families: [ACTION_30D_FAMILY] }
+export const FEATURE_REGISTRY: FeatureRegistry = {
+  base: BASE_FEATURES,
+  families: [ACTION_30D_FAMILY, ACTION_LIFETIME_FAMILY, ACTION_PER_MONTH_FAMILY, ...CATEGORY_FAMILIES],
+}
 
 /** The definition of any feature name in `registry`, including family members; undefined for an unknown name. */
 export function describeFeature(name: string, registry: FeatureRegistry = FEATURE_REGISTRY): FeatureDefinition | undefined {

@@ -1,6 +1,7 @@
 import type { DailyActivity } from './history.js'
 import { ACTION_FEATURE_PREFIX, actionFeatureName, describeFeature, FEATURE_REGISTRY, unsupportedFeatures, type FeatureDefinition, type FeatureRegistry } from './definitions.js'
 import { FEATURE_ERROR_CODES, featureError } from './errors.js'
+import { actionLifetimeFeatureName, actionPerMonthFeatureName } from './lifetime.js'
 
 /**
  * The ordered features a model is trained on and scored with, resolved against a registry.
@@ -29,10 +30,16 @@ export function featureSetOf(names: readonly string[], registry: FeatureRegistry
   }
 }
 
-/** The feature set a new model is trained on: the registry's base features plus one 30-day count per tracked action. */
+/**
+ * The feature set a new model is trained on: the registry's base features, then for each tracked
+ * action its 30-day count, then its lifetime count, then its events per month of tenure.
+ */
 export function defineFeatureSet(trackedActions: readonly string[], registry: FeatureRegistry = FEATURE_REGISTRY): FeatureSet {
   const actions = [...new Set(trackedActions)]
-  return featureSetOf([...registry.base.map((f) => f.name), ...actions.map(actionFeatureName)], registry)
+  return featureSetOf(
+    [...registry.base.map((f) => f.name), ...actions.map(actionFeatureName), ...actions.map(actionLifetimeFeatureName), ...actions.map(actionPerMonthFeatureName)],
+    registry,
+  )
 }
 
 /**

@@ -14,6 +14,30 @@ export {
   type FeatureUnit,
 } from './definitions.js'
 export { formatCount, type DriverFacts } from './sentences.js'
+export {
+  ACTION_LIFETIME_FAMILY,
+  ACTION_LIFETIME_PREFIX,
+  ACTION_PER_MONTH_FAMILY,
+  ACTION_PER_MONTH_PREFIX,
+  LIFETIME_FEATURES,
+  MIN_TENURE_MONTHS,
+  actionLifetimeFeatureName,
+  actionPerMonthFeatureName,
+  tenureMonths,
+} from './lifetime.js'
+export {
+  createActionTally,
+  selectActions,
+  tallyActions,
+  twoProportionZ,
+  DEFAULT_ACTION_CAP,
+  DEFAULT_ACTION_SELECTION,
+  type ActionSelection,
+  type ActionSelectionRule,
+  type ActionTally,
+  type SelectedAction,
+} from './action-selection.js'
+export { createSelectingCollector, type SelectingCollector } from './training-selection.js'
 export { FEATURE_ERROR_CODES } from './errors.js'
 export {
   defineFeatureSet,
@@ -35,6 +59,22 @@ export {
   type ContractState,
   type IntervalSource,
 } from './contract-terms.js'
+export {
+  CATEGORICAL_ATTRIBUTES,
+  CATEGORY_FAMILIES,
+  CATEGORY_SELECTION_DEFAULTS,
+  EMPLOYEES_FEATURE,
+  categoriesOf,
+  categoryColumns,
+  categoryFamily,
+  categoryFeatureName,
+  chooseCategoryFeatures,
+  normaliseCategory,
+  type CategoricalAttribute,
+  type CategorySelectionOptions,
+  type CategoryValues,
+} from './categorical.js'
+export { appendCategoryColumns } from './category-columns.js'
 export { ACCOUNT_FIELDS, accountAsOf, toAccountRecord, type AccountField, type AccountState } from './account.js'
 export { contractTermsOf, type ContractTerms } from './fold.js'
 export {

@@ -1,3 +1,4 @@
+import type { CategoryValues } from './categorical.js'
 import type { FeatureSet } from './feature-set.js'
 import { computeFeatures, toFeatureArray } from './compute.js'
 import type { BillingRecord, CustomerHistory } from './history.js'
@@ -41,6 +42,8 @@ export interface TrainingExample {
   observedAt: number
   features: number[]
   plan: string | null
+  /** Normalised categories at the observation, for choosing one-hot columns after the pass (chooseCategoryFeatures). */
+  categories: CategoryValues
   label: 0 | 1
   /** Current MRR at the observation, for revenue-weighted evaluation. */
   mrr: number
@@ -62,6 +65,7 @@ export function trainingExamples(history: CustomerHistory, plan: ObservationPlan
       observedAt: t,
       features: toFeatureArray(vector, featureSet),
       plan: vector.plan,
+      categories: vector.categories,
       label: churnLabel(billing, t, plan.horizonDays),
       mrr: vector.values.mrr ?? 0,
     })

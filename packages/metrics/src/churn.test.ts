@@ -8,7 +8,8 @@ const split = (voluntary: number, involuntary: number, unknown: number) => ({ vo
 
 describe('churnMetrics by month over the fixture (see test/fixture.ts)', () => {
   // Every figure below is computed by hand from the fixture.
-  const expected: ChurnPeriod[] = [
+  // The figures churnMetrics reported before ADR 0014; its additions are checked further down.
+  const expected: Array<Partial<ChurnPeriod> & { period: string }> = [
     {
       period: '2026-01',
       start: at('2026-01-01T00:00:00Z'),
@@ -102,7 +103,7 @@ describe('churnMetrics by month over the fixture (see test/fixture.ts)', () => {
   const rows = churnMetrics(FIXTURE, { ...Q1, interval: 'month' })
 
   it.each(expected)('computes $period by hand', (row) => {
-    expect(rows.find((r) => r.period === row.period)).toEqual(row)
+    expect(rows.find((r) => r.period === row.period)).toMatchObject(row)
   })
 
   it('returns one row per calendar month from `from` up to `to`', () => {
@@ -120,7 +121,7 @@ describe('churnMetrics by quarter over the fixture', () => {
 
   it('counts a customer who churns and reactivates in one period as churned and as a reactivation', () => {
     expect(rest).toEqual([])
-    expect(q1).toEqual({
+    expect(q1).toMatchObject({
       period: '2026-Q1',
       start: Q1.from,
       end: Q1.to,

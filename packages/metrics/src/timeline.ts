@@ -1,17 +1,24 @@
 import type { BillingType } from '@churnwatch/contract'
-import { sortBilling, subscriptionStateAt, type BillingRecord, type SubscriptionState } from '@churnwatch/features'
+import { sortBilling, subscriptionStateAt, type AccountRecord, type BillingRecord, type SubscriptionState } from '@churnwatch/features'
 
-/** One customer's billing events, as stored (any order). */
+/** One customer's billing events (and, for grouping by segment or owner, account events), as stored (any order). */
 export interface BillingHistory {
   customerId: string
   billing: readonly BillingRecord[]
+  accounts?: readonly AccountRecord[]
 }
+
+/** When a customer stops counting: at `subscription_ended` (the model's label) or at the cancel request. */
+export const COUNT_CHURN_AT = ['end', 'cancel'] as const
+export type CountChurnAt = (typeof COUNT_CHURN_AT)[number]
 
 /** One lifecycle event with the subscription state just before and just after it. */
 export interface Transition {
   at: number
   type: BillingType
   reason: string | null
+  /** The event's own `voluntary` (null when absent). */
+  voluntary: boolean | null
   before: SubscriptionState
   after: SubscriptionState
 }
@@ -19,6 +26,10 @@ export interface Transition {
 export interface Timeline {
   customerId: string
   transitions: readonly Transition[]
+  /** Every billing event (invoices included), sorted with sortBilling: contract terms read them. */
+  billing: readonly BillingRecord[]
+  /** Account events in event-time order (ties by eventId). */
+  accounts: readonly AccountRecord[]
 }
 
 // Invoices and failed payments change neither status nor MRR in the fold, so they are dropped
@@ -38,36 +49,46 @@ export function isActiveStatus(state: SubscriptionState): boolean {
   return state.status === 'active' || state.status === 'canceling'
 }
 
+/** True when the state counts as a customer under `countChurnAt`: canceling counts only when churn is counted at the end. */
+export function isCustomerStatus(state: SubscriptionState, countChurnAt: CountChurnAt): boolean {
+  return state.status === 'active' || (countChurnAt === 'end' && state.status === 'canceling')
+}
+
 /**
  * Per-customer transitions folded with the features package's `subscriptionStateAt`, so metrics
  * and the model share one churn definition. Histories with the same customerId are merged and a
  * repeated eventId counts once (the contract's duplicate rule).
  */
 export function buildTimelines(histories: readonly BillingHistory[]): Timeline[] {
-  const byCustomer = new Map<string, Map<string, BillingRecord>>()
+  const byCustomer = new Map<string, { billing: Map<string, BillingRecord>; accounts: Map<string, AccountRecord> }>()
   for (const h of histories) {
     let events = byCustomer.get(h.customerId)
-    if (!events) byCustomer.set(h.customerId, (events = new Map<string, BillingRecord>()))
-    for (const e of h.billing) if (LIFECYCLE_TYPES.has(e.type) && !events.has(e.eventId)) events.set(e.eventId, e)
+    if (!events) byCustomer.set(h.customerId, (events = { billing: new Map(), accounts: new Map() }))
+    for (const e of h.billing) if (!events.billing.has(e.eventId)) events.billing.set(e.eventId, e)
+    for (const a of h.accounts ?? []) if (!events.accounts.has(a.eventId)) events.accounts.set(a.eventId, a)
   }
   const timelines: Timeline[] = []
   for (const [customerId, events] of byCustomer) {
-    const sorted = sortBilling([...events.values()])
+    const billing = sortBilling([...events.billing.values()])
+    const sorted = billing.filter((e) => LIFECYCLE_TYPES.has(e.type))
     let before = NONE
     const transitions = sorted.map((e, i) => {
       // Folding the prefix (not filtering by time) keeps same-instant events in sortBilling order.
       const after = subscriptionStateAt(sorted.slice(0, i + 1), Number.POSITIVE_INFINITY)
-      const t: Transition = { at: e.occurredAt, type: e.type, reason: e.reason ?? null, before, after }
+      const t: Transition = { at: e.occurredAt, type: e.type, reason: e.reason ?? null, voluntary: e.voluntary ?? null, before, after }
       before = after
       return t
     })
-    timelines.push({ customerId, transitions })
+    const accounts = [...events.accounts.values()].sort(
+      (a, b) => a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+    )
+    timelines.push({ customerId, transitions, billing, accounts })
   }
   return timelines
 }
 
 /** Index of the first transition at or after t. */
-function lowerBound(transitions: readonly Transition[], t: number): number {
+export function lowerBound(transitions: readonly Transition[], t: number): number {
   let lo = 0
   let hi = transitions.length
   while (lo < hi) {

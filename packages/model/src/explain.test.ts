@@ -47,6 +47,23 @@ describe('explain', () => {
     expect(explain(model([5, 0, 0]), [[Number.NaN, 0, 0]])[0]).toEqual([])
   })
 
+  it('lists a one-hot driver only for a customer in the category', () => {
+    // plan=pro is centred on a training mean of 0.5 (std 0.5): off the plan reads (0 - 0.5) / 0.5 = -1.
+    const oneHot = (weight: number): LogisticModel => {
+      const base = model([0.1, -0.01, weight])
+      const featureNames = ['days_since_last_activity', 'events_30d', 'plan=pro']
+      return { ...base, featureNames, transforms: featureNames.map((feature, j) => ({ feature, log1p: false, mean: j === 2 ? 0.5 : 0, std: j === 2 ? 0.5 : 1 })) }
+    }
+    // Off the plan with a negative weight: -1.5 x -1 = +1.5 raises risk, but "Not on the pro plan" is not listed.
+    expect(explain(oneHot(-1.5), [[34, 2, 0]])[0]?.map((d) => d.feature)).toEqual(['days_since_last_activity'])
+    // Nothing else raises risk: the fallback lists the largest shown effect, not the hidden one.
+    expect(explain(oneHot(-1.5), [[0, 500, 0]])[0]?.map((d) => [d.feature, d.sentence])).toEqual([
+      ['events_30d', '500 usage events in the last 30 days, against 140 typically (lowers risk)'],
+    ])
+    // On the plan with a positive weight: 1.5 x (1 - 0.5) / 0.5 = 1.5.
+    expect(explain(oneHot(1.5), [[0, 140, 1]])[0]).toEqual([{ feature: 'plan=pro', value: 1, contribution: 1.5, sentence: 'On the pro plan' }])
+  })
+
   it('rejects rows of the wrong width', () => {
     expect(() => explain(model([1, 1, 1]), [[1, 2]])).toThrow(expect.objectContaining({ code: 'CW_MODEL_INVALID_INPUT' }))
   })

@@ -9,7 +9,8 @@ const LOWERS_RISK = ' (lowers risk)'
 /**
  * The top `k` drivers of each row's score. Contributions are in calibrated log-odds (raw
  * contribution x Platt slope), positive raising risk; only risk-raising drivers are listed,
- * largest first, unless none raises risk, then the `k` largest by magnitude. Each sentence comes
+ * largest first, unless none raises risk, then the `k` largest by magnitude; a value its
+ * definition does not show as a driver (`shownAsDriver`) is never listed. Each sentence comes
  * from the feature's definition in `registry`, which may quote other values of the same row.
  */
 export function explain(model: Model, rows: Rows, k = 3, registry: FeatureRegistry = FEATURE_REGISTRY): Driver[][] {
@@ -23,7 +24,7 @@ export function explain(model: Model, rows: Rows, k = 3, registry: FeatureRegist
     const candidates: { feature: number; contribution: number }[] = []
     for (let j = 0; j < d; j++) {
       const contribution = slope * (values[i * d + j] as number)
-      if (contribution !== 0) candidates.push({ feature: j, contribution })
+      if (contribution !== 0 && (definitions[j]?.shownAsDriver?.(raw(i, j)) ?? true)) candidates.push({ feature: j, contribution })
     }
     const raising = candidates.filter((c) => c.contribution > 0)
     const chosen =

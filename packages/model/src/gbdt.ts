@@ -25,7 +25,23 @@ export function fitGbdt(
   hp: GbdtHyperparameters,
   classWeight: readonly [number, number],
 ): GbdtFit {
-  return boost(set, train, validation, hp.rounds, hp, classWeight)
+  return boost(set, train, validation, hp.rounds, hp, classWeight, 1, false)
+}
+
+/**
+ * Early stopping for model selection: like fitGbdt, but the kept round is the best one at or
+ * after `minRounds` (stopping is never considered before it), and every grown tree is returned,
+ * so the caller can score the validation rows at any round count (the folds' common count).
+ */
+export function fitGbdtPath(
+  set: TrainingSet,
+  train: Int32Array,
+  validation: Int32Array,
+  hp: GbdtHyperparameters,
+  classWeight: readonly [number, number],
+  minRounds: number,
+): GbdtFit {
+  return boost(set, train, validation, hp.rounds, hp, classWeight, minRounds, true)
 }
 
 /**
@@ -39,11 +55,12 @@ export function refitGbdt(
   hp: GbdtHyperparameters,
   classWeight: readonly [number, number],
 ): Pick<GbdtFit, 'baseScore' | 'trees'> {
-  const { baseScore, trees } = boost(set, rows, null, rounds, hp, classWeight)
+  const { baseScore, trees } = boost(set, rows, null, rounds, hp, classWeight, 1, false)
   return { baseScore, trees }
 }
 
-// Without validation rows every round is kept and no losses are logged.
+// Without validation rows every round is kept and no losses are logged. The best round is the
+// lowest validation loss among rounds >= minRounds; keepAll returns the trees past it too.
 function boost(
   set: TrainingSet,
   train: Int32Array,
@@ -51,6 +68,8 @@ function boost(
   rounds: number,
   hp: GbdtHyperparameters,
   classWeight: readonly [number, number],
+  minRounds: number,
+  keepAll: boolean,
 ): GbdtFit {
   const { d } = set
   const upper = fitBinning(set, train, hp.maxBins)
@@ -103,6 +122,7 @@ function boost(
     addTree(held.scores, held.bins, d, tree, binThreshold)
     const validationLoss = meanLogLoss(held.scores, held.labels, held.weights)
     history.push({ iteration: round, trainLoss: meanLogLoss(scores, yTrain, wTrain), validationLoss })
+    if (round < minRounds) continue
     if (validationLoss < best - 1e-12) {
       best = validationLoss
       bestIteration = round
@@ -111,7 +131,7 @@ function boost(
     }
   }
   const iterations = held === null ? trees.length : history.length
-  return { baseScore, trees: trees.slice(0, bestIteration), iterations, bestIteration, history }
+  return { baseScore, trees: keepAll ? trees : trees.slice(0, bestIteration), iterations, bestIteration, history }
 }
 
 function heldOutRows(set: TrainingSet, rowIndices: Int32Array, upper: readonly Float64Array[], classWeight: readonly [number, number]) {

@@ -11,6 +11,21 @@ export {
   type TrainOptions,
 } from './options.js'
 export { trainModel, type TrainResult, type TrainingLog } from './train.js'
+export {
+  AUTO_CANDIDATES,
+  candidateName,
+  planFolds,
+  selectModel,
+  type Candidate,
+  type CandidateReport,
+  type Fold,
+  type FoldMetrics,
+  type FoldPlan,
+  type SelectionOptions,
+  type SelectionProgress,
+  type SelectionReport,
+  type SelectionResult,
+} from './select.js'
 export type {
   GbdtModel,
   IterationLog,

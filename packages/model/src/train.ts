@@ -158,7 +158,8 @@ function mergeRows(a: Int32Array, b: Int32Array): Int32Array {
   return out.sort()
 }
 
-function gatherRows(set: TrainingSet, rowIndices: Int32Array): Float64Array {
+/** The raw values of the given rows, row-major, in their order. */
+export function gatherRows(set: TrainingSet, rowIndices: Int32Array): Float64Array {
   const { d, rows } = set
   const out = new Float64Array(rowIndices.length * d)
   for (let k = 0; k < rowIndices.length; k++) {
@@ -168,13 +169,15 @@ function gatherRows(set: TrainingSet, rowIndices: Int32Array): Float64Array {
   return out
 }
 
-function gatherLabels(set: TrainingSet, rowIndices: Int32Array): Uint8Array {
+/** The labels of the given rows, in their order. */
+export function gatherLabels(set: TrainingSet, rowIndices: Int32Array): Uint8Array {
   const out = new Uint8Array(rowIndices.length)
   for (let k = 0; k < rowIndices.length; k++) out[k] = set.labels[rowIndices[k] as number] as number
   return out
 }
 
-function designMatrix(
+/** The transformed float32 matrix, labels and class weights tfjs trains on. */
+export function designMatrix(
   set: TrainingSet,
   rowIndices: Int32Array,
   transforms: readonly FeatureTransform[],

@@ -10,3 +10,4 @@ export {
 } from './score.js'
 export { activateModelVersion, assertFeaturesSupported, SCORING_ERROR_CODES, UnsupportedFeaturesError } from './activation.js'
 export { bandOf, chooseBandThresholds, type BandThresholds } from './bands.js'
+export { diffDrivers, type PreviousMaterialScore } from './driver-changes.js'

@@ -71,6 +71,8 @@ export interface CustomerState {
   traitSeed: number
   /** Sign-up attributes and owner changes; never drawn with the options off, so streams stay as they were. */
   terms: Rng
+  /** Rare negative actions; never drawn with the option off. */
+  rare: Rng
   /** 12 on an annual contract, else 1 (billed and renewable monthly). */
   termMonths: 1 | 12
   /** Days of notice an annual customer must give before its renewal; term fields are emitted when not null. */
@@ -163,6 +165,7 @@ export function createCustomer(
     usage: createRng(mixSeed(seed, index, 2)),
     traitSeed: mixSeed(seed, index, 3),
     terms,
+    rare: createRng(mixSeed(seed, index, 5)),
     termMonths,
     noticeDays: options.contracts === null ? null : options.contracts.noticeDays,
     account: segment === undefined ? null : drawAccount(terms, segment),
@@ -683,6 +686,26 @@ export function generateUsage(
       sink.push(usageEvent(c, action, usageQuantity(r, action, intensity), user), second)
       second = Math.min(LAST_SECOND, second + r.int(10, 1800))
     }
+  }
+}
+
+/**
+ * Daily chance of each rare negative action: for anyone, and once the customer has decided to
+ * leave (winding down or canceled, before its end). Our own round numbers, not fitted to any data.
+ */
+const RARE_ACTIONS: ReadonlyArray<readonly [SimUsageAction, everyone: number, leaving: number]> = [
+  ['export_all_data', 0.0008, 0.02],
+  ['seat_downgrade_requested', 0.0005, 0.015],
+]
+
+/** Emits the day's rare negative actions (option `rareActions`). Draws only from `rare`. */
+export function generateRareActions(c: CustomerState, sink: EventSink): void {
+  const r = c.rare
+  const leaving = c.status === 'winding' || c.status === 'canceled'
+  for (const [action, everyone, whenLeaving] of RARE_ACTIONS) {
+    if (!r.chance(leaving ? whenLeaving : everyone)) continue
+    const user = c.users[r.int(0, c.users.length - 1)] ?? 1
+    sink.push(usageEvent(c, action, 1, user), workSecond(r, c.activeFromSecond))
   }
 }
 

@@ -2,6 +2,7 @@ import { addMonths, dayInfo, formatInstant, formatSecond, parseStartDay } from '
 import {
   createCustomer,
   generateUsage,
+  generateRareActions,
   isActive,
   preexistingStartEvent,
   preexistingTermInvoice,
@@ -20,6 +21,7 @@ const DEFAULTS = {
   initialCustomerShare: 0.4,
   churnScale: 1,
   accounts: false,
+  rareActions: false,
 } as const
 
 const CONTRACT_DEFAULTS = { annualShare: 0.4, noticeDays: 30 } as const
@@ -161,6 +163,7 @@ function createRun(o: ResolvedSimulateOptions, startDay: number, emit: boolean):
         if (emit && isActive(c) && o.eventsPerActiveUserPerDay > 0) {
           generateUsage(c, day, info, o.eventsPerActiveUserPerDay, sink)
         }
+        if (emit && o.rareActions && isActive(c)) generateRareActions(c, sink)
       }
       if (!emit) return []
       const order = sortedOrder(seconds)

@@ -18,6 +18,9 @@ export type SimUsageAction =
   | 'seat_added'
   | 'seat_removed'
   | 'support_ticket_opened'
+  // Only with the `rareActions` option:
+  | 'export_all_data'
+  | 'seat_downgrade_requested'
 
 export type SimCancelReason =
   | 'too_expensive'
@@ -147,6 +150,12 @@ export interface SimulateOptions {
    * differ; an owner (CSM) per account; account events at sign-up and on owner changes. Default false.
    */
   accounts?: boolean
+  /**
+   * Rare negative actions (`export_all_data`, `seat_downgrade_requested`): a few a year for anyone,
+   * far more often once a customer has decided to leave. Default false (no such events; today's
+   * streams unchanged).
+   */
+  rareActions?: boolean
 }
 
 export interface SimContractOptions {

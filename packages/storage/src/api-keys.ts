@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Queryable } from './pool.js'
 
 /** What a key may do; `admin` implies every other scope. */
-export const API_KEY_SCOPES = ['read', 'events:write', 'admin'] as const
+export const API_KEY_SCOPES = ['read', 'events:write', 'alerts:write', 'admin'] as const
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
 
 /** A stored key without its hash. */

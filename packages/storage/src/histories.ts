@@ -17,9 +17,10 @@ export interface StoredHistory {
 /**
  * Reads the histories of the given customers (set-based queries). `sinceDay` bounds the usage
  * read for scoring, which looks back 90 days; so that windowed and full reads give the same
- * features, it still returns every seat bucket (seats count all history) and the buckets of the
- * last active day before the window (days since last activity). Billing and account events are
- * always read whole.
+ * features, it still returns every seat bucket (seats count all history) and, for each other
+ * action used before the window, one bucket holding its total before the window, dated on its
+ * last day there: lifetime counts and days since last activity need no more (ADR 0013). Billing
+ * and account events are always read whole.
  */
 export async function readCustomerHistories(
   db: Queryable,
@@ -39,11 +40,10 @@ export async function readCustomerHistories(
       `SELECT customer_id, json_agg(json_build_array(day, action, event_count, quantity)) AS rows FROM (
          SELECT customer_id, day, action, event_count, quantity FROM daily_activity
          WHERE customer_id = ANY($1::text[]) AND day <= $3::date AND (day >= $2::date OR action = ANY($4::text[]))
-         UNION
-         SELECT d.customer_id, d.day, d.action, d.event_count, d.quantity FROM daily_activity d
-         JOIN (SELECT customer_id, max(day) AS day FROM daily_activity
-               WHERE customer_id = ANY($1::text[]) AND day < $2::date GROUP BY customer_id) last
-           ON d.customer_id = last.customer_id AND d.day = last.day
+         UNION ALL
+         SELECT customer_id, max(day), action, sum(event_count), sum(quantity) FROM daily_activity
+         WHERE customer_id = ANY($1::text[]) AND day < $2::date AND day <= $3::date AND NOT (action = ANY($4::text[]))
+         GROUP BY customer_id, action
        ) buckets GROUP BY customer_id`,
       [customerIds, since, until, ALL_HISTORY_ACTIONS],
     ),

@@ -25,6 +25,7 @@ export {
   type BillingTerms,
 } from './feature-state.js'
 export { readCustomerHistories, readLifecycleHistories, digestFeatureState, type StoredHistory } from './histories.js'
+export { readMetricsHistories, type MetricsHistory, type MetricsHistoryOptions } from './metrics-histories.js'
 export { lockPartitionOffset, savePartitionOffset, readPartitionOffsets, type PartitionRef } from './offsets.js'
 
 // Customers.
@@ -44,12 +45,14 @@ export {
 // Scores: current scores, their history and the change feed.
 export {
   countScoresByBand,
+  customerFilterSql,
   deleteScores,
   listScores,
   readCurrentScores,
   readScoreHistory,
   readScoresByIds,
   saveScores,
+  type CustomerFilters,
   type ScoreHistoryEntry,
   type ScoreHistoryPosition,
   type ScoreListPage,
@@ -57,6 +60,7 @@ export {
   type ScoreListQuery,
   type ScoreRow,
   type ScoreSort,
+  type ScoreWithPublished,
   type StoredScore,
 } from './scores.js'
 export { listenForScoreChanges, SCORE_CHANGES_CHANNEL, type ScoreChangeFeed, type ScoreChangeFeedOptions, type ScoreChangeListener } from './score-changes.js'
@@ -67,13 +71,19 @@ export {
   getAlert,
   listAlerts,
   lockLiveAlerts,
+  lockLiveAlertsOfKind,
   recordAlertChanges,
+  recordRiskChanges,
   resolveAlert,
+  snoozeAlert,
+  syncLiveAlertAccounts,
+  wakeSnoozedAlerts,
   writeAlerts,
   type AlertListPosition,
   type AlertListQuery,
   type AlertRow,
   type AlertTransition,
+  type SnoozedFilter,
 } from './alerts.js'
 
 // The Kafka outbox and its relay.
@@ -82,14 +92,19 @@ export { createOutboxRelay, enqueueKafkaMessages, relayKafkaOutbox, type KafkaOu
 // Webhook endpoints.
 export {
   ALL_WEBHOOK_EVENTS,
+  OPT_IN_WEBHOOK_EVENTS,
   createEndpoint,
   deleteEndpoint,
   enableEndpoint,
   getEndpoint,
   getEndpointSecret,
   listEndpoints,
+  matchesRouting,
   type NewWebhookEndpoint,
+  type Subscriber,
   type WebhookEndpoint,
+  type WebhookRouting,
+  type WebhookRoutingFilters,
 } from './webhook-endpoints.js'
 
 // The webhook outbox and its delivery log.
@@ -129,3 +144,4 @@ export {
   type CreatedApiKey,
   type NewApiKey,
 } from './api-keys.js'
+export { readSegmentsAsOf } from './segments.js'

@@ -1,4 +1,4 @@
-import type { Driver, RiskBand } from '@churnwatch/contract'
+import type { Driver, RiskBand, RiskChanges } from '@churnwatch/contract'
 import type { PoolClient, Queryable } from './pool.js'
 
 /** A customer's score as stored. Money in integer minor units. */
@@ -15,12 +15,27 @@ export interface ScoreRow {
   modelVersion: string
   asOf: string
   scoredAt: string
+  /** What changed since the previous material score; stored by a material change only. */
+  changes?: RiskChanges | null
+  /** Account segment and owner as of asOf (account events); null when never sent. */
+  segment?: string | null
+  ownerId?: string | null
+  /** The next renewal as of asOf (end of the period paid for); null when unknown. */
+  renewalAt?: string | null
 }
 
 export interface StoredScore extends ScoreRow {
   changeSeq: number
   publishedProbability: number
   publishedBand: RiskBand
+  /** What changed at the last material change (null when it predates migration 0013). */
+  changes: RiskChanges | null
+}
+
+/** A current score with what the scorer compares the next one with: the last material score's drivers and asOf. */
+export interface ScoreWithPublished extends StoredScore {
+  publishedDrivers: Driver[] | null
+  publishedAsOf: string | null
 }
 
 interface RawScore {
@@ -38,10 +53,14 @@ interface RawScore {
   change_seq: number
   published_probability: number
   published_band: RiskBand
+  segment: string | null
+  owner_id: string | null
+  renewal_at: Date | null
+  changes: RiskChanges | null
 }
 
 export const SCORE_COLUMNS = `customer_id, probability, band, drivers, features, plan, mrr, revenue_at_risk, model_version,
-  as_of, scored_at, change_seq, published_probability, published_band`
+  as_of, scored_at, change_seq, published_probability, published_band, segment, owner_id, renewal_at, changes`
 
 /** Maps a risk_scores row to its API shape. */
 export function toStoredScore(r: RawScore): StoredScore {
@@ -60,16 +79,26 @@ export function toStoredScore(r: RawScore): StoredScore {
     changeSeq: r.change_seq,
     publishedProbability: r.published_probability,
     publishedBand: r.published_band,
+    changes: r.changes ?? null,
+    segment: r.segment,
+    ownerId: r.owner_id,
+    renewalAt: r.renewal_at?.toISOString() ?? null,
   }
 }
 
-/** Current scores of the given customers. */
-export async function readCurrentScores(db: Queryable, customerIds: readonly string[]): Promise<Map<string, StoredScore>> {
+/** Current scores of the given customers, with the last material score's drivers and asOf (for the scorer). */
+export async function readCurrentScores(db: Queryable, customerIds: readonly string[]): Promise<Map<string, ScoreWithPublished>> {
   if (customerIds.length === 0) return new Map()
-  const { rows } = await db.query<RawScore>(`SELECT ${SCORE_COLUMNS} FROM risk_scores WHERE customer_id = ANY($1::text[])`, [
-    customerIds,
-  ])
-  return new Map(rows.map((r) => [r.customer_id, toStoredScore(r)]))
+  const { rows } = await db.query<RawScore & { published_drivers: Driver[] | null; published_as_of: Date | null }>(
+    `SELECT ${SCORE_COLUMNS}, published_drivers, published_as_of FROM risk_scores WHERE customer_id = ANY($1::text[])`,
+    [customerIds],
+  )
+  return new Map(
+    rows.map((r) => [
+      r.customer_id,
+      { ...toStoredScore(r), publishedDrivers: r.published_drivers, publishedAsOf: r.published_as_of?.toISOString() ?? null },
+    ]),
+  )
 }
 
 /**
@@ -83,10 +112,11 @@ export async function saveScores(tx: PoolClient, rows: ReadonlyArray<ScoreRow & 
   const material = rows.filter((r) => r.material)
   if (material.length === 0) return
   await tx.query(
-    `INSERT INTO risk_score_history (customer_id, scored_at, as_of, probability, band, drivers, model_version)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::float8[], $5::text[], $6::jsonb[], $7::text[])
+    `INSERT INTO risk_score_history (customer_id, scored_at, as_of, probability, band, drivers, model_version, changes)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::float8[], $5::text[], $6::jsonb[], $7::text[], $8::jsonb[])
      ON CONFLICT (customer_id, as_of, model_version) DO UPDATE SET
-       scored_at = excluded.scored_at, probability = excluded.probability, band = excluded.band, drivers = excluded.drivers`,
+       scored_at = excluded.scored_at, probability = excluded.probability, band = excluded.band, drivers = excluded.drivers,
+       changes = excluded.changes`,
     [
       material.map((r) => r.customerId),
       material.map((r) => r.scoredAt),
@@ -95,6 +125,7 @@ export async function saveScores(tx: PoolClient, rows: ReadonlyArray<ScoreRow & 
       material.map((r) => r.band),
       material.map((r) => JSON.stringify(r.drivers)),
       material.map((r) => r.modelVersion),
+      material.map((r) => (r.changes ? JSON.stringify(r.changes) : null)),
     ],
   )
 }
@@ -104,20 +135,23 @@ async function upsertScores(tx: PoolClient, rows: readonly ScoreRow[], bumpChang
   const col = <T>(f: (r: ScoreRow) => T) => rows.map(f)
   await tx.query(
     `INSERT INTO risk_scores AS s (customer_id, probability, band, drivers, features, plan, mrr, revenue_at_risk,
-                                   model_version, as_of, scored_at, published_probability, published_band, change_seq)
-     SELECT *, p, b, nextval('risk_score_seq')
+                                   model_version, as_of, scored_at, changes, segment, owner_id, renewal_at,
+                                   published_probability, published_band, published_drivers, published_as_of, change_seq)
+     SELECT *, p, b, d, a, nextval('risk_score_seq')
      FROM unnest($1::text[], $2::float8[], $3::text[], $4::jsonb[], $5::jsonb[], $6::text[], $7::bigint[], $8::bigint[],
-                 $9::text[], $10::timestamptz[], $11::timestamptz[])
-       AS u(id, p, b, d, f, pl, m, r, v, a, sa)
+                 $9::text[], $10::timestamptz[], $11::timestamptz[], $12::jsonb[], $13::text[], $14::text[], $15::timestamptz[])
+       AS u(id, p, b, d, f, pl, m, r, v, a, sa, c, sg, o, rn)
      ON CONFLICT (customer_id) DO UPDATE SET
        probability = excluded.probability, band = excluded.band, drivers = excluded.drivers,
        features = excluded.features, plan = excluded.plan, mrr = excluded.mrr,
        revenue_at_risk = excluded.revenue_at_risk, model_version = excluded.model_version,
        as_of = excluded.as_of, scored_at = excluded.scored_at,
+       segment = excluded.segment, owner_id = excluded.owner_id, renewal_at = excluded.renewal_at,
        ${
          bumpChangeSeq
            ? `change_seq = excluded.change_seq, published_probability = excluded.published_probability,
-              published_band = excluded.published_band`
+              published_band = excluded.published_band, published_drivers = excluded.published_drivers,
+              published_as_of = excluded.published_as_of, changes = excluded.changes`
            : 'change_seq = s.change_seq'
        }`,
     [
@@ -132,6 +166,10 @@ async function upsertScores(tx: PoolClient, rows: readonly ScoreRow[], bumpChang
       col((r) => r.modelVersion),
       col((r) => r.asOf),
       col((r) => r.scoredAt),
+      col((r) => (r.changes ? JSON.stringify(r.changes) : null)),
+      col((r) => r.segment ?? null),
+      col((r) => r.ownerId ?? null),
+      col((r) => r.renewalAt ?? null),
     ],
   )
 }
@@ -162,6 +200,12 @@ export interface ScoreListQuery {
   updatedSince?: string
   /** Rows whose last material change is newer than this change_seq. */
   changedSince?: number
+  /** Any of these values (exact match); see ADR 0015. */
+  segments?: readonly string[]
+  plans?: readonly string[]
+  ownerIds?: readonly string[]
+  /** Renewal known and due in [from, to] (the API passes now and now + renewalWithinDays). */
+  renewalBetween?: { from: string; to: string }
   limit: number
   after?: ScoreListPosition
 }
@@ -208,6 +252,7 @@ export async function listScores(db: Queryable, query: ScoreListQuery): Promise<
   if (query.minProbability !== undefined) where.push(`s.probability >= ${param(query.minProbability)}::float8`)
   if (query.updatedSince !== undefined) where.push(`s.scored_at >= ${param(query.updatedSince)}::timestamptz`)
   if (query.changedSince !== undefined) where.push(`s.change_seq > ${param(query.changedSince)}::bigint`)
+  where.push(...customerFilterSql('s', query, param))
   if (query.after) {
     const key = param(query.after.key)
     const id = param(query.after.customerId)
@@ -235,6 +280,34 @@ export async function listScores(db: Queryable, query: ScoreListQuery): Promise<
     result.next = { key: query.sort === 'probability' ? last.probability : last.revenueAtRisk, customerId: last.customerId, snapshot }
   }
   return result
+}
+
+/** The customer filters shared by the ranked list and the alert list (ADR 0015). */
+export interface CustomerFilters {
+  segments?: readonly string[]
+  plans?: readonly string[]
+  ownerIds?: readonly string[]
+  bands?: readonly RiskBand[]
+  renewalBetween?: { from: string; to: string }
+}
+
+/** SQL conditions over a risk_scores row aliased `alias`; `param` binds a value. Bands are left to the caller. */
+export function customerFilterSql(alias: string, filters: Omit<CustomerFilters, 'bands'>, param: (value: unknown) => string): string[] {
+  const where: string[] = []
+  // One value as `=`: an index on (value, rank) then yields rows already in rank order (PostgreSQL
+  // before 17 cannot keep that order through `= ANY`), so a page reads ~limit rows, not the value's all.
+  const oneOf = (column: string, values: readonly string[]) =>
+    values.length === 1 ? `${alias}.${column} = ${param(values[0])}::text` : `${alias}.${column} = ANY(${param(values)}::text[])`
+  if (filters.segments && filters.segments.length > 0) where.push(oneOf('segment', filters.segments))
+  if (filters.plans && filters.plans.length > 0) where.push(oneOf('plan', filters.plans))
+  if (filters.ownerIds && filters.ownerIds.length > 0) where.push(oneOf('owner_id', filters.ownerIds))
+  if (filters.renewalBetween) {
+    // A renewal already past (the score predates it) is not "within" the next days.
+    where.push(
+      `${alias}.renewal_at >= ${param(filters.renewalBetween.from)}::timestamptz AND ${alias}.renewal_at <= ${param(filters.renewalBetween.to)}::timestamptz`,
+    )
+  }
+  return where
 }
 
 /**

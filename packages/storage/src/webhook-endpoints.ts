@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { RISK_CHANGED_EVENT } from '@churnwatch/contract'
 import type { Queryable } from './pool.js'
 
 // Webhook endpoints: the receivers an admin registers, with their subscriptions and health.
@@ -6,8 +7,40 @@ import type { Queryable } from './pool.js'
 /** Subscribes an endpoint to every event kind. */
 export const ALL_WEBHOOK_EVENTS = '*'
 
+/** Kinds an endpoint receives only when it names them: '*' means every alert kind, not every score change. */
+export const OPT_IN_WEBHOOK_EVENTS: readonly string[] = [RISK_CHANGED_EVENT]
+
+/**
+ * Narrows what an endpoint receives among its kinds (ADR 0015): each filter set must match. They
+ * apply to events that name an owner, segment or revenue at risk (customer alerts); an event
+ * without routing facts (endpoint_disabled, test) is not filtered.
+ */
+export interface WebhookRoutingFilters {
+  /** Only alerts of customers owned by one of these; null: any owner. */
+  ownerIds: string[] | null
+  /** Only alerts of customers in one of these segments; null: any segment. */
+  segments: string[] | null
+  /** Only alerts with at least this revenue at risk (integer minor units); null: any. */
+  minRevenueAtRisk: number | null
+}
+
+/** The routing facts of one event, matched against each endpoint's filters. */
+export interface WebhookRouting {
+  ownerId: string | null
+  segment: string | null
+  revenueAtRisk: number
+}
+
+/** True when an event with `routing` passes `filters` (no routing facts: always). */
+export function matchesRouting(filters: WebhookRoutingFilters, routing: WebhookRouting | undefined): boolean {
+  if (!routing) return true
+  if (filters.ownerIds && (routing.ownerId === null || !filters.ownerIds.includes(routing.ownerId))) return false
+  if (filters.segments && (routing.segment === null || !filters.segments.includes(routing.segment))) return false
+  return filters.minRevenueAtRisk === null || routing.revenueAtRisk >= filters.minRevenueAtRisk
+}
+
 /** A registered receiver, without its signing secret (read that with getEndpointSecret). */
-export interface WebhookEndpoint {
+export interface WebhookEndpoint extends WebhookRoutingFilters {
   id: string
   url: string
   eventKinds: string[]
@@ -28,6 +61,10 @@ export interface NewWebhookEndpoint {
   /** Alert kinds, 'endpoint_disabled', or '*' for all. */
   eventKinds: readonly string[]
   description?: string
+  /** Routing filters; absent or null: no filter. */
+  ownerIds?: readonly string[] | null
+  segments?: readonly string[] | null
+  minRevenueAtRisk?: number | null
   now?: Date
 }
 
@@ -40,9 +77,17 @@ interface RawEndpoint {
   disabled_reason: string | null
   failing_since: Date | null
   created_at: Date
+  owner_ids: string[] | null
+  segments: string[] | null
+  min_revenue_at_risk: string | null
 }
 
-const ENDPOINT_COLUMNS = 'id, url, event_kinds, description, enabled, disabled_reason, failing_since, created_at'
+const ENDPOINT_COLUMNS = 'id, url, event_kinds, description, enabled, disabled_reason, failing_since, created_at, owner_ids, segments, min_revenue_at_risk'
+
+function toFilters(r: Pick<RawEndpoint, 'owner_ids' | 'segments' | 'min_revenue_at_risk'>): WebhookRoutingFilters {
+  // bigint arrives as text from pg; revenue at risk stays far inside the safe integers.
+  return { ownerIds: r.owner_ids, segments: r.segments, minRevenueAtRisk: r.min_revenue_at_risk === null ? null : Number(r.min_revenue_at_risk) }
+}
 
 function toEndpoint(r: RawEndpoint): WebhookEndpoint {
   return {
@@ -54,6 +99,7 @@ function toEndpoint(r: RawEndpoint): WebhookEndpoint {
     disabledReason: r.disabled_reason,
     failingSince: r.failing_since,
     createdAt: r.created_at,
+    ...toFilters(r),
   }
 }
 
@@ -61,10 +107,20 @@ function toEndpoint(r: RawEndpoint): WebhookEndpoint {
 export async function createEndpoint(db: Queryable, input: NewWebhookEndpoint): Promise<WebhookEndpoint> {
   const id = input.id ?? `ep_${randomBytes(12).toString('hex')}`
   const { rows } = await db.query<RawEndpoint>(
-    `INSERT INTO webhook_endpoints (id, url, secret, event_kinds, description, created_at)
-     VALUES ($1, $2, $3, $4, $5, coalesce($6, now()))
+    `INSERT INTO webhook_endpoints (id, url, secret, event_kinds, description, created_at, owner_ids, segments, min_revenue_at_risk)
+     VALUES ($1, $2, $3, $4, $5, coalesce($6, now()), $7, $8, $9)
      RETURNING ${ENDPOINT_COLUMNS}`,
-    [id, input.url, input.secret, input.eventKinds, input.description ?? '', input.now ?? null],
+    [
+      id,
+      input.url,
+      input.secret,
+      input.eventKinds,
+      input.description ?? '',
+      input.now ?? null,
+      input.ownerIds ?? null,
+      input.segments ?? null,
+      input.minRevenueAtRisk ?? null,
+    ],
   )
   const row = rows[0]
   if (!row) throw new Error('INSERT … RETURNING returned no row')
@@ -104,24 +160,30 @@ export async function enableEndpoint(db: Queryable, id: string): Promise<boolean
   return (rowCount ?? 0) > 0
 }
 
+/** An endpoint subscribed to an event type, with its routing filters. */
+export interface Subscriber extends WebhookRoutingFilters {
+  id: string
+}
+
 /**
- * The enabled endpoints subscribed to each of `eventTypes` (by name or through '*'), ids in
- * order, in one query; event types nobody listens to are absent.
+ * The enabled endpoints subscribed to each of `eventTypes` (by name, or through '*' for kinds
+ * that are not opt-in), ids in order, in one query; event types nobody listens to are absent.
  */
-export async function subscribedEndpoints(db: Queryable, eventTypes: readonly string[]): Promise<Map<string, string[]>> {
-  const subscribers = new Map<string, string[]>()
+export async function subscribedEndpoints(db: Queryable, eventTypes: readonly string[]): Promise<Map<string, Subscriber[]>> {
+  const subscribers = new Map<string, Subscriber[]>()
   if (eventTypes.length === 0) return subscribers
-  const { rows } = await db.query<{ event_type: string; id: string }>(
-    `SELECT t.event_type, e.id
+  const { rows } = await db.query<{ event_type: string; id: string } & Pick<RawEndpoint, 'owner_ids' | 'segments' | 'min_revenue_at_risk'>>(
+    `SELECT t.event_type, e.id, e.owner_ids, e.segments, e.min_revenue_at_risk
      FROM (SELECT DISTINCT unnest($1::text[]) AS event_type) t
-     JOIN webhook_endpoints e ON e.enabled AND (t.event_type = ANY (e.event_kinds) OR $2 = ANY (e.event_kinds))
+     JOIN webhook_endpoints e ON e.enabled
+       AND (t.event_type = ANY (e.event_kinds) OR ($2 = ANY (e.event_kinds) AND t.event_type <> ALL ($3::text[])))
      ORDER BY t.event_type, e.id`,
-    [eventTypes, ALL_WEBHOOK_EVENTS],
+    [eventTypes, ALL_WEBHOOK_EVENTS, OPT_IN_WEBHOOK_EVENTS],
   )
   for (const r of rows) {
-    const ids = subscribers.get(r.event_type) ?? []
-    ids.push(r.id)
-    subscribers.set(r.event_type, ids)
+    const list = subscribers.get(r.event_type) ?? []
+    list.push({ id: r.id, ...toFilters(r) })
+    subscribers.set(r.event_type, list)
   }
   return subscribers
 }

@@ -10,7 +10,7 @@ import type {
 } from '@churnwatch/contract'
 import type { Pool, Queryable } from './pool.js'
 import { withTransaction } from './pool.js'
-import { subscribedEndpoints } from './webhook-endpoints.js'
+import { matchesRouting, subscribedEndpoints, type WebhookRouting } from './webhook-endpoints.js'
 
 // The webhook outbox (one message per event and subscribed endpoint) and its delivery log. The
 // dispatcher in @churnwatch/webhooks works it through createWebhookStore (the contract's WebhookStore).
@@ -35,6 +35,8 @@ export interface WebhookMessage {
 
 export interface EnqueueWebhooksInput extends WebhookNotification {
   customerId?: string | null
+  /** Owner, segment and revenue at risk, for endpoints that filter on them; absent: not filtered. */
+  routing?: WebhookRouting
   /** created_at and first due time; the database clock when omitted. */
   now?: Date
 }
@@ -170,7 +172,9 @@ export async function enqueueWebhookEvents(tx: Queryable, inputs: readonly Enque
   if (inputs.length === 0) return []
   const subscribers = await subscribedEndpoints(tx, inputs.map((i) => i.eventType))
   const rows = inputs.flatMap((input) =>
-    (subscribers.get(input.eventType) ?? []).map((endpointId) => ({ input, endpointId, messageId: webhookMessageId(input.messageIdPrefix, endpointId) })),
+    (subscribers.get(input.eventType) ?? [])
+      .filter((endpoint) => matchesRouting(endpoint, input.routing))
+      .map(({ id: endpointId }) => ({ input, endpointId, messageId: webhookMessageId(input.messageIdPrefix, endpointId) })),
   )
   if (rows.length === 0) return []
   const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f)

@@ -72,6 +72,15 @@ describe('webhook storage against real PostgreSQL', () => {
     expect(message?.messageId).toMatch(/^msg_[0-9a-f]{32}$/)
   })
 
+  it('sends risk_changed only to endpoints that name it: * means every alert kind, not every score change', async () => {
+    await endpoint('all', ['*'])
+    await endpoint('changes', ['risk_changed'])
+    const enqueued = await enqueueWebhooks(db.pool, { eventType: 'risk_changed', payload: { customerId: 'acme' }, customerId: 'acme', messageIdPrefix: 'rs-1', now: T0 })
+    expect(enqueued).toEqual([{ endpointId: 'changes', messageId: webhookMessageId('rs-1', 'changes') }])
+    const spike = await enqueueWebhooks(db.pool, { eventType: 'churn_rate_spike', payload: {}, messageIdPrefix: 'ae-1', now: T0 })
+    expect(spike.map((e) => e.endpointId)).toEqual(['all'])
+  })
+
   it('inserts a replayed event once (same stable id), even when the id holds odd characters', async () => {
     await endpoint('risk', ['risk_high'])
     const input = { eventType: 'risk_high', payload: { n: 1 }, messageIdPrefix: 'alert acme/risk_high\n#1 ✓', now: T0 }
@@ -258,6 +267,9 @@ describe('webhook storage against real PostgreSQL', () => {
       disabledReason: null,
       failingSince: null,
       createdAt: T0,
+      ownerIds: null,
+      segments: null,
+      minRevenueAtRisk: null,
     })
     expect(await listEndpoints(db.pool)).toEqual([created])
     expect(JSON.stringify(await listEndpoints(db.pool))).not.toContain(SECRET)

@@ -1,7 +1,7 @@
 import type { ChurnEvent } from '@churnwatch/contract'
-import { defineFeatureSet, FEATURE_REGISTRY, historyFromEvents, isActiveAt, sortBilling, type FeatureRegistry } from '@churnwatch/features'
+import { computeFeatures, defineFeatureSet, FEATURE_REGISTRY, historyFromEvents, isActiveAt, sortBilling, type FeatureRegistry } from '@churnwatch/features'
 import { backfillLines } from '@churnwatch/ingest'
-import { activateModelVersion, loadActiveScorer, scoreAllCustomersAt, type ActiveScorer, type ScoredCustomer } from '@churnwatch/scoring'
+import { activateModelVersion, loadActiveScorer, readHistoriesForScoring, scoreAllCustomersAt, scoreHistories, type ActiveScorer, type ScoredCustomer } from '@churnwatch/scoring'
 import { simulateBusiness } from '@churnwatch/simulator'
 import { getModel, listModels, migrate } from '@churnwatch/storage'
 import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
@@ -10,8 +10,23 @@ import { buildPointInTimeSet, selectTensorflowBackend, trainAndRegister } from '
 
 describe('training and scoring from stored history', { timeout: 180_000 }, () => {
   const simulation = simulateBusiness({ customers: 400, months: 15, seed: 5, eventsPerActiveUserPerDay: 0.25 })
-  const events: ChurnEvent[] = [...simulation.events()]
   const asOf = '2026-03-01T00:00:00Z'
+  // One customer with hand-computed lifetime counts: usage long before the 91-day scoring window,
+  // inside it, on asOf's own day and after asOf.
+  const handEvents = (): ChurnEvent[] => {
+    const usage = (n: number, occurredAt: string, action: string): ChurnEvent =>
+      ({ eventId: `lt-u${n}`, customerId: 'lifetime-co', occurredAt, kind: 'usage', action, quantity: 1 })
+    return [
+      { eventId: 'lt-s', customerId: 'lifetime-co', occurredAt: '2025-06-01T00:00:00Z', kind: 'billing', type: 'subscription_started', mrr: 5000, plan: 'pro' },
+      ...[1, 2, 3].map((n) => usage(n, '2025-07-10T10:00:00Z', 'login')),
+      ...[4, 5].map((n) => usage(n, '2025-08-01T10:00:00Z', 'api_call')),
+      ...[6, 7].map((n) => usage(n, '2025-10-05T10:00:00Z', 'login')),
+      ...[8, 9, 10, 11].map((n) => usage(n, '2026-02-10T10:00:00Z', 'login')),
+      usage(12, asOf, 'login'),
+      usage(13, '2026-03-05T10:00:00Z', 'login'),
+    ]
+  }
+  const events: ChurnEvent[] = [...simulation.events(), ...handEvents()]
   let db: TestDatabase
   let logistic: Awaited<ReturnType<typeof trainAndRegister>>
   let gbdt: Awaited<ReturnType<typeof trainAndRegister>>
@@ -110,10 +125,11 @@ describe('training and scoring from stored history', { timeout: 180_000 }, () =>
   })
 
   it('observes exactly the explicit dates it is given, with the same features and labels as the regular grid', async () => {
-    const options = { asOf, intervalDays: 30, horizonDays: 90, trackedActionCount: 6 }
+    const options = { asOf, intervalDays: 30, horizonDays: 90 }
     const regular = await buildPointInTimeSet(db.pool, options)
     const picked = [regular.plan.dates[1] ?? 0, regular.plan.dates.at(-1) ?? 0]
-    const explicit = await buildPointInTimeSet(db.pool, { ...options, dates: [picked[1] ?? 0, picked[0] ?? 0] })
+    // Other dates would choose other actions: the explicit set takes the regular set's features.
+    const explicit = await buildPointInTimeSet(db.pool, { ...options, dates: [picked[1] ?? 0, picked[0] ?? 0], featureNames: regular.featureSet.names })
     expect(explicit.plan.dates).toEqual(picked)
     const key = (e: { customerId: string; observedAt: number }) => `${e.customerId}|${e.observedAt}`
     const expected = regular.examples.filter((e) => picked.includes(e.observedAt))
@@ -167,5 +183,44 @@ describe('training and scoring from stored history', { timeout: 180_000 }, () =>
     // And a model already active is refused at load, never scored with a made-up value.
     await expect(loadActiveScorer(db.pool, undefined, dropped)).rejects.toMatchObject({ code: 'CW_MODEL_UNSUPPORTED_FEATURES' })
     expect(await activateModelVersion(db.pool, 'no-such-version')).toBeUndefined()
+  })
+  it('trains on lifetime action features chosen from training rows, and scoring computes them like the hand count', async () => {
+    const stored = await getModel(db.pool, gbdt.version)
+    if (!stored) throw new Error('no stored model')
+    const selection = stored.training.actionSelection as { selected: Array<{ action: string; reason: string }>; tallied: { customers: number } }
+    const tracked = selection.selected.map((s) => s.action)
+    expect(stored.training.trackedActions).toEqual(tracked)
+    expect(tracked).toEqual(expect.arrayContaining(['login', 'api_call', 'dashboard_viewed', 'report_exported']))
+    expect(stored.featureNames).toEqual(
+      expect.arrayContaining(['events_per_month_lifetime', 'actions_used_lifetime', 'action_lifetime:login', 'action_per_month:login', 'action_lifetime:api_call', 'action_per_month:api_call']),
+    )
+    // Tallied once per customer at its last training observation, never more customers than were read.
+    expect(selection.tallied.customers).toBeLessThanOrEqual(gbdt.customers)
+
+    // lifetime-co at asOf: 9 logins (3 + 2 long before the 91-day window, 4 inside it; the one at asOf and the
+    // one after are not counted) and 2 API calls; tenure 2025-06-01 to 2026-03-01 = 273 days = 8.9692 months.
+    const expected = {
+      'action_30d:login': 4,
+      'action_lifetime:login': 9,
+      'action_per_month:login': 1.0034, // 9 / 8.9692
+      'action_lifetime:api_call': 2,
+      'action_per_month:api_call': 0.223, // 2 / 8.9692
+      events_per_month_lifetime: 1.2264, // 11 / 8.9692
+      actions_used_lifetime: 2,
+    }
+    const scorer = await loadActiveScorer(db.pool)
+    if (!scorer) throw new Error('no active model')
+    // What `churnwatch score` runs: every customer, windowed reads in chunks.
+    const all: ScoredCustomer[] = []
+    await scoreAllCustomersAt(db.pool, scorer, { asOf, chunkSize: 100, onChunk: (scored) => void all.push(...scored) })
+    const fromCli = all.find((s) => s.customerId === 'lifetime-co')
+    expect(fromCli?.vector.values).toMatchObject(expected)
+    // What the scorer service runs for a changed customer.
+    const { scored } = scoreHistories(scorer, await readHistoriesForScoring(db.pool, ['lifetime-co'], asOf), asOf)
+    expect(scored[0]?.vector.values).toMatchObject(expected)
+    expect(scored[0]?.probability).toBe(fromCli?.probability)
+    // And the same values as training computes from the whole history.
+    const full = computeFeatures({ ...historyFromEvents('lifetime-co', handEvents()) }, asOf, scorer.featureSet)
+    expect(full.values).toMatchObject(expected)
   })
 })

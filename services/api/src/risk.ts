@@ -56,6 +56,7 @@ export function toRisk(score: StoredScore): Risk {
   for (const name of KEY_FEATURES) if (name in score.features && !names.includes(name)) names.push(name)
   return {
     ...toRiskListItem(score),
+    whatChanged: score.changes,
     keyFeatures: names.map((name) => {
       const definition = definitionOf(name)
       return { name, value: score.features[name] ?? 0, description: definition?.description ?? null, unit: definition?.unit ?? null }

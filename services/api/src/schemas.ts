@@ -1,4 +1,4 @@
-import { driverSchema, RISK_BANDS } from '@churnwatch/contract'
+import { driverSchema, RISK_BANDS, riskChangesSchema } from '@churnwatch/contract'
 import { z } from 'zod'
 
 // Schemas shared by several route files. Each one validates (requests), serialises (responses)
@@ -85,7 +85,17 @@ const riskFields = {
   changeSeq: z.int().describe('Grows on every material change of this score (band, model, or a large move)'),
 }
 
-export const riskSchema = z.object({ ...riskFields, keyFeatures: z.array(keyFeatureSchema) }).describe('A customer’s current churn risk')
+export const riskSchema = z
+  .object({
+    ...riskFields,
+    keyFeatures: z.array(keyFeatureSchema),
+    whatChanged: riskChangesSchema
+      .nullable()
+      .describe(
+        'What changed at the last material change of this score, against the material score before it: drivers that entered, left or moved (old and new values); null for a score stored before this was recorded',
+      ),
+  })
+  .describe('A customer’s current churn risk')
 export const riskListItemSchema = z.object(riskFields).describe('A customer’s current churn risk (see /risk for key features)')
 export type Risk = z.infer<typeof riskSchema>
 export type RiskListItem = z.infer<typeof riskListItemSchema>

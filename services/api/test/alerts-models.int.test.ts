@@ -38,7 +38,7 @@ describe('alerts endpoints', () => {
 
   it.each([
     ['status=closed', 'query.status.0', 'status must be one of: open, acknowledged, resolved'],
-    ['kind=churned', 'query.kind.0', 'kind must be one of: risk_high, payment_failed, cancel_requested, usage_drop'],
+    ['kind=churned', 'query.kind.0', 'kind must be one of: risk_high, payment_failed, cancel_requested, usage_drop, renewal_at_risk, churn_rate_spike'],
     ['since=soon', 'query.since', 'must be an ISO-8601 date (2026-03-01) or instant with a zone (2026-03-01T12:00:00Z)'],
     ['limit=5000', 'query.limit', 'limit must be an integer from 1 to 1000'],
   ])('rejects %s', async (query, path, message) => {

@@ -209,12 +209,12 @@ describe('customer risk endpoints', () => {
       expect(response.headers['content-type']).toBe('text/csv; charset=utf-8')
       expect(response.headers['content-disposition']).toBe('attachment; filename="at-risk-customers.csv"')
       const lines = response.body.split('\r\n')
-      expect(lines[0]).toBe('customerId,probability,band,revenueAtRisk,mrr,plan,modelVersion,asOf,scoredAt,changeSeq,driver1,driver2,driver3')
+      expect(lines[0]).toBe('customerId,probability,band,revenueAtRisk,mrr,plan,modelVersion,asOf,scoredAt,changeSeq,driver1,driver2,driver3,segment,ownerId,renewalAt')
       expect(lines.at(-1)).toBe('')
       const rows = lines.slice(1, -1)
       expect(rows.map((r) => r.split(',')[0])).toEqual(json.map((id) => (id.startsWith('=') ? `'${id}` : id)))
-      expect(rows[0]).toMatch(/^'=cmd\|calc,0\.5,medium,1500,3000,pro,gbdt-2026-02-01-abcdef01,2026-03-01T12:00:00\.000Z,2026-03-01T12:00:00\.000Z,\d+,"Seats fell to 3, from ""10""",,$/)
-      expect(rows[1]).toMatch(/^csv-1,0\.9,high,900,1000,pro,.*,No product usage in the last 21 days,2 failed payments in the last 90 days,$/)
+      expect(rows[0]).toMatch(/^'=cmd\|calc,0\.5,medium,1500,3000,pro,gbdt-2026-02-01-abcdef01,2026-03-01T12:00:00\.000Z,2026-03-01T12:00:00\.000Z,\d+,"Seats fell to 3, from ""10""",,,,,$/)
+      expect(rows[1]).toMatch(/^csv-1,0\.9,high,900,1000,pro,.*,No product usage in the last 21 days,2 failed payments in the last 90 days,,,,$/)
 
       // Filters and limit apply to the export too; JSON still wins when both are acceptable.
       const limited = await get('/v1/customers?band=high,medium&limit=1', { accept: 'text/csv' })

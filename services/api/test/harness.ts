@@ -83,6 +83,7 @@ export async function buildTestApi(name: string, options: Partial<ApiOptions> = 
   const keys = {
     read: (await createApiKey(db.pool, { name: 'reader', scopes: ['read'] })).key,
     'events:write': (await createApiKey(db.pool, { name: 'intake', scopes: ['events:write'] })).key,
+    'alerts:write': (await createApiKey(db.pool, { name: 'success-team', scopes: ['alerts:write'] })).key,
     admin: (await createApiKey(db.pool, { name: 'admin', scopes: ['admin'] })).key,
   }
   return {

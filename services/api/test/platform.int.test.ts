@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { body, buildTestApi, saveScoreRows, scoreRow, type TestApi } from './harness.js'
 
 type Method = 'GET' | 'POST' | 'DELETE'
-type Scope = 'read' | 'events:write' | 'admin'
+type Scope = 'read' | 'events:write' | 'alerts:write' | 'admin'
 
 // Every operation in the OpenAPI document, with the scope it needs (a test below checks the list is complete).
 const ROUTES: Array<[Method, string, Scope, unknown?]> = [
@@ -14,8 +14,9 @@ const ROUTES: Array<[Method, string, Scope, unknown?]> = [
   ['GET', '/v1/customers', 'read'],
   ['POST', '/v1/scores/batch-get', 'read', { customerIds: ['acme'] }],
   ['GET', '/v1/alerts', 'read'],
-  ['POST', '/v1/alerts/al-x/ack', 'admin'],
-  ['POST', '/v1/alerts/al-x/resolve', 'admin'],
+  ['POST', '/v1/alerts/al-x/ack', 'alerts:write'],
+  ['POST', '/v1/alerts/al-x/resolve', 'alerts:write'],
+  ['POST', '/v1/alerts/al-x/snooze', 'alerts:write', { until: '2030-01-01T00:00:00Z' }],
   ['GET', '/v1/metrics/churn', 'read'],
   ['GET', '/v1/metrics/retention', 'read'],
   ['GET', '/v1/models', 'read'],
@@ -33,7 +34,7 @@ const ROUTES: Array<[Method, string, Scope, unknown?]> = [
 ]
 
 // A key with another scope: read routes are refused to an intake key, the rest to a read key.
-const WRONG_SCOPE: Record<Scope, Scope> = { read: 'events:write', 'events:write': 'read', admin: 'read' }
+const WRONG_SCOPE: Record<Scope, Scope> = { read: 'events:write', 'events:write': 'read', 'alerts:write': 'read', admin: 'alerts:write' }
 
 describe('platform: auth, errors, limits, docs, health and metrics', () => {
   let api: TestApi

@@ -64,7 +64,7 @@ describe('webhook endpoints', () => {
     [
       { url: 'https://example.com/hook', eventKinds: ['everything'] },
       'body.eventKinds.0',
-      'must be one of: risk_high, payment_failed, cancel_requested, usage_drop, endpoint_disabled, *',
+      'must be one of: risk_high, payment_failed, cancel_requested, usage_drop, renewal_at_risk, churn_rate_spike, risk_changed, endpoint_disabled, *',
     ],
   ])('rejects a bad endpoint (%#)', async (payload, path, message) => {
     const response = await admin('POST', '/v1/webhooks', payload)

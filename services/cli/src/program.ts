@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { backfill } from './commands/backfill.js'
 import { collectScope, createKey, listKeys, revokeKey, type KeyScope } from './commands/keys.js'
+import { printMetrics } from './commands/metrics.js'
 import { activateExistingModel, listModelVersions } from './commands/models.js'
 import { produce } from './commands/produce.js'
 import { score } from './commands/score.js'
@@ -95,12 +96,12 @@ export function buildProgram(context: CliContext): Command {
     .command('train')
     .description('train a model from stored history as observable at --as-of, print its holdout evaluation, store it')
     .requiredOption('--as-of <time>', 'train with what was known at this time (labels end by then)', isoInstant('--as-of'))
-    .option('--model <kind>', 'logistic or gbdt', modelKind, 'gbdt')
+    .option('--model <kind>', 'auto (choose the family and settings on validation folds), logistic or gbdt', modelKind, 'auto')
     .option('--activate', 'make it the active model', false)
     .option('--interval-days <n>', 'days between observation dates', integer('--interval-days', 1), 30)
     .option('--holdout-dates <n>', 'last observation dates kept for the evaluation', integer('--holdout-dates', 1), 2)
     .option('--seed <n>', 'random seed', integer('--seed', 0), 1)
-    .action(async (opts: { asOf: string; model: 'logistic' | 'gbdt'; activate: boolean; intervalDays: number; holdoutDates: number; seed: number }) => {
+    .action(async (opts: { asOf: string; model: 'logistic' | 'gbdt' | 'auto'; activate: boolean; intervalDays: number; holdoutDates: number; seed: number }) => {
       await train(opts, { db: context.db, output: context.output })
     })
 
@@ -111,6 +112,20 @@ export function buildProgram(context: CliContext): Command {
     .requiredOption('--out <file>', 'CSV file: customerId,probability,band,revenueAtRisk,driver1,driver2,driver3')
     .action(async (opts: { asOf: string; out: string }) => {
       await score(opts, { db: context.db, output: context.output })
+    })
+
+  program
+    .command('metrics')
+    .description('churn, MRR churn, ARPA, LTV, GRR/NRR, quick ratio and early churn per period: the figures of GET /v1/metrics/churn')
+    .requiredOption('--from <time>', 'first period (rounded down to its start)', isoInstant('--from'))
+    .requiredOption('--to <time>', 'exclusive end; the last period is cut here', isoInstant('--to'))
+    .option('--interval <interval>', 'week, month or quarter', oneOf('--interval', ['week', 'month', 'quarter'] as const), 'month')
+    .option('--group-by <dimension>', 'also split by segment, plan, ownerId or interval (billing interval)', oneOf('--group-by', ['segment', 'plan', 'ownerId', 'interval'] as const))
+    .option('--count-churn-at <when>', 'end (subscription_ended, the model\'s label) or cancel (the cancel request)', oneOf('--count-churn-at', ['end', 'cancel'] as const), 'end')
+    .option('--gross-margin <x>', 'gross margin in (0, 1] for the margin-adjusted LTV', grossMargin, 1)
+    .option('--format <format>', 'table (a block per group, periods across) or csv (a row per group and period)', oneOf('--format', ['table', 'csv'] as const), 'table')
+    .action(async (opts: Parameters<typeof printMetrics>[0]) => {
+      await printMetrics(opts, { db: context.db, output: context.output })
     })
 
   const models = program.command('models').description('registered model versions: list them, activate one')
@@ -132,7 +147,7 @@ export function buildProgram(context: CliContext): Command {
   keys
     .command('create')
     .description('create an API key and print it once to stdout')
-    .requiredOption('--scope <scope...>', 'read, events:write and/or admin (admin implies the others)', collectScope)
+    .requiredOption('--scope <scope...>', 'read, events:write, alerts:write and/or admin (admin implies the others)', collectScope)
     .option('--name <name>', 'who or what uses the key')
     .action(async (opts: { scope: KeyScope[]; name?: string }) => {
       await createKey({ scopes: opts.scope, ...(opts.name !== undefined ? { name: opts.name } : {}) }, { db: context.db, output: context.output })
@@ -154,7 +169,20 @@ export function buildProgram(context: CliContext): Command {
   return program
 }
 
-function modelKind(value: string): 'logistic' | 'gbdt' {
-  if (value !== 'logistic' && value !== 'gbdt') throw new InvalidArgumentError(`--model must be logistic or gbdt, got "${value}"`)
+function oneOf<const T extends readonly string[]>(flag: string, values: T) {
+  return (value: string): T[number] => {
+    if (!values.includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got "${value}"`)
+    return value
+  }
+}
+
+function grossMargin(value: string): number {
+  const n = Number(value)
+  if (value.trim() === '' || !(n > 0 && n <= 1)) throw new InvalidArgumentError(`--gross-margin must be a number in (0, 1], got "${value}"`)
+  return n
+}
+
+function modelKind(value: string): 'logistic' | 'gbdt' | 'auto' {
+  if (value !== 'logistic' && value !== 'gbdt' && value !== 'auto') throw new InvalidArgumentError(`--model must be auto, logistic or gbdt, got "${value}"`)
   return value
 }

@@ -5,6 +5,7 @@ import type { ChurnEvent } from '@churnwatch/contract'
 import { historyFromEvents, isActiveAt, sortBilling } from '@churnwatch/features'
 import { createTestDatabase, type TestDatabase } from '@churnwatch/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { StoredSelectionReport } from '@churnwatch/training'
 import { runCli, type CliRunOptions } from './run-cli.js'
 
 // Only DATABASE_URL is set: backfill, train, score and models never touch Kafka, so they must not ask
@@ -78,6 +79,13 @@ describe('churnwatch backfill, train, score and models with only DATABASE_URL', 
     const table = listed.stdout.trim().split('\n').map((line) => line.split('\t'))
     expect(table[0]?.slice(0, 3)).toEqual(['version', 'kind', 'active'])
     expect(table.slice(1).map((r) => [r[0], r[2]]).sort()).toEqual([[firstVersion, 'yes'], [otherVersion, 'no']].sort())
+    expect(table[0]?.slice(6)).toEqual(['holdoutRocAuc', 'holdoutPrAuc', 'holdoutLift'])
+    const stored = await db.pool.query<{ metrics: { holdout: { rocAuc: number; prAuc: number; topDecileLift: number } } }>(
+      'SELECT metrics FROM models WHERE version = $1',
+      [firstVersion],
+    )
+    const holdout = stored.rows[0]?.metrics.holdout
+    expect(table.find((r) => r[0] === firstVersion)?.slice(6)).toEqual([holdout?.rocAuc.toFixed(3), holdout?.prAuc.toFixed(3), holdout?.topDecileLift.toFixed(2)])
 
     const activated = await run(['models', 'activate', otherVersion])
     expect(activated.code, activated.stderr).toBe(0)
@@ -102,8 +110,45 @@ describe('churnwatch backfill, train, score and models with only DATABASE_URL', 
   it('names a bad --model and a bad --as-of', async () => {
     const badModel = await run(['train', '--as-of', asOf, '--model', 'forest'])
     expect(badModel.code).not.toBe(0)
-    expect(badModel.stderr).toContain('--model must be logistic or gbdt, got "forest"')
+    expect(badModel.stderr).toContain('--model must be auto, logistic or gbdt, got "forest"')
     const badDate = await run(['score', '--as-of', 'yesterday', '--out', join(dir, 'x.csv')])
     expect(badDate.stderr).toContain('--as-of must be an ISO-8601 date or instant')
+  })
+
+  it('trains with --model auto by default: prints the candidates, the choice and why, and stores the selection report', async () => {
+    const trained = await run(['train', '--as-of', asOf])
+    expect(trained.code, trained.stderr).toBe(0)
+    const header = /model ((gbdt|logistic)-2026-02-01-[0-9a-f]{8}) \((gbdt|logistic), chosen by --model auto\)/.exec(trained.stdout)
+    expect(header?.[2]).toBe(header?.[3])
+    const stored = await db.pool.query<{ kind: string; training: { requestedKind: string; selection: StoredSelectionReport } }>(
+      'SELECT kind, training FROM models WHERE version = $1',
+      [header?.[1]],
+    )
+    const record = stored.rows[0]
+    expect(record?.kind).toBe(header?.[2])
+    expect(record?.training.requestedKind).toBe('auto')
+    const selection = record?.training.selection
+    if (!selection) throw new Error('no selection report stored')
+    expect(selection.chosen.candidate.kind).toBe(record?.kind)
+    expect(selection.candidates.length).toBe(6)
+
+    expect(trained.stdout).toContain('model selection (--model auto) on validation folds of the training rows only, never the holdout')
+    expect(trained.stdout).toContain(`  ${selection.strategyNote}: `)
+    expect(trained.stdout).toContain('candidate')
+    expect(trained.stdout).toMatch(/rounds {2}log loss {2}PR AUC {2}ROC AUC {2}lift/)
+    // The starred row is the chosen candidate with its stored fold means, as rounded for print.
+    const starred = trained.stdout.split('\n').filter((line) => line.startsWith('  * '))
+    expect(starred).toHaveLength(1)
+    const chosen = selection.candidates.find((c) => c.name === selection.chosen.name)
+    const cells = starred[0]?.slice(4 + selection.chosen.name.length).trim().split(/ +/)
+    expect(cells).toEqual([
+      String(selection.chosen.rounds),
+      chosen?.mean.logLoss.toFixed(4),
+      chosen?.mean.prAuc?.toFixed(3),
+      chosen?.mean.rocAuc?.toFixed(3),
+      chosen?.mean.topDecileLift?.toFixed(2),
+    ])
+    expect(trained.stdout).toContain(`  why: ${selection.reason}`)
+    expect(trained.stderr).toMatch(/selecting: \d+ fits/)
   })
 })

@@ -24,6 +24,20 @@ export const scorerConfigSchema = z
     BAND_MEDIUM: probability.optional(),
     BAND_REARM: probability.optional(),
     MODEL_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
+    /** A play book replacing the shipped plays.default.json (ADR 0016); validated at start-up. */
+    PLAYS_FILE: z.string().min(1).optional(),
+    /** renewal_at_risk: medium or high risk and renewing within this many days... */
+    RENEWAL_ALERT_DAYS: z.coerce.number().int().min(1).max(366).default(90),
+    /** ...on a billing period of at least this many months (monthly plans renew all the time). */
+    RENEWAL_ALERT_MIN_PERIOD_MONTHS: z.coerce.number().min(0).max(120).default(6),
+    /** The churn rate's own alarm (one-sided binomial test, ADR 0016). */
+    CHURN_SPIKE_ENABLED: envBoolean(true),
+    CHURN_SPIKE_LEVEL: z.coerce.number().gt(0).lt(0.5).default(0.01),
+    CHURN_SPIKE_MIN_CHURNED: z.coerce.number().int().min(1).default(3),
+    CHURN_SPIKE_MIN_SEGMENT_CUSTOMERS: z.coerce.number().int().min(1).default(100),
+    CHURN_SPIKE_BASELINE_PERIODS: z.coerce.number().int().min(1).max(24).default(6),
+    /** At most one test per this interval, after a sweep (each reads every lifecycle billing event). */
+    CHURN_SPIKE_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
     /** Deliver webhooks from this process (the outbox is written either way). */
     WEBHOOKS_ENABLED: z
       .enum(['true', 'false'])

@@ -4,10 +4,13 @@ import { closeGracefully, createLogger, createMetricsRegistry, startOpsServer } 
 import { createOutboxRelay, createPool, createWebhookStore, migrate, pingDatabase } from '@churnwatch/storage'
 import { createWebhookDispatcher } from '@churnwatch/webhooks'
 import { readEnv, scorerConfigSchema } from './config.js'
+import { loadPlayBook } from './playbook.js'
 import { createScorer } from './scorer.js'
 
 async function main(): Promise<void> {
   const config = loadConfig(scorerConfigSchema, readEnv())
+  // A bad play book stops the start, listing every bad entry.
+  const plays = loadPlayBook(config.PLAYS_FILE)
   const log = createLogger({ service: 'scorer', level: config.LOG_LEVEL })
   const registry = createMetricsRegistry({ service: 'scorer' })
   const pool = createPool({
@@ -43,6 +46,20 @@ async function main(): Promise<void> {
       ...(config.BAND_REARM !== undefined ? { rearm: config.BAND_REARM } : {}),
     },
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    plays,
+    renewalAlertDays: config.RENEWAL_ALERT_DAYS,
+    renewalMinPeriodMonths: config.RENEWAL_ALERT_MIN_PERIOD_MONTHS,
+    ...(config.CHURN_SPIKE_ENABLED
+      ? {
+          churnRateCheck: {
+            intervalMs: config.CHURN_SPIKE_CHECK_INTERVAL_MS,
+            level: config.CHURN_SPIKE_LEVEL,
+            minChurned: config.CHURN_SPIKE_MIN_CHURNED,
+            minSegmentCustomers: config.CHURN_SPIKE_MIN_SEGMENT_CUSTOMERS,
+            baselinePeriods: config.CHURN_SPIKE_BASELINE_PERIODS,
+          },
+        }
+      : {}),
     onFatal: () => process.kill(process.pid, 'SIGTERM'),
   })
   const dispatcher = config.WEBHOOKS_ENABLED

@@ -3,7 +3,11 @@ import { createBatchRunner, ensureTopics, type KafkaClient, type Publisher } fro
 import { Counter, type Logger, type Registry } from '@churnwatch/observability'
 import { isUnscorableModel, loadActiveScorer, UnsupportedFeaturesError, type ActiveScorer } from '@churnwatch/scoring'
 import { ADVISORY_LOCKS, getActiveModel, listCustomerIds, storedEventRange, withSessionLock, type OutboxRelay, type Pool } from '@churnwatch/storage'
+import { createChurnRateCheck, type ChurnRateCheckOptions } from './handlers/churn-rate.js'
 import { createScoreCustomers, type ScoreOutcome } from './handlers/score-customers.js'
+import { loadPlayBook } from './playbook.js'
+import type { AlertChange } from './rules/alert-rules.js'
+import type { PlayBook } from './rules/plays.js'
 
 export interface ScorerDeps {
   pool: Pool
@@ -26,6 +30,17 @@ export interface ScorerDeps {
   materialDelta: number
   bandOverrides?: { high?: number; medium?: number; rearm?: number }
   sessionTimeoutMs?: number
+  /** The play book (validated at start-up); the shipped plays.default.json when omitted. */
+  plays?: PlayBook
+  /** renewal_at_risk: the renewal window in days (default 90) and the shortest billing period in months (default 6). */
+  renewalAlertDays?: number
+  renewalMinPeriodMonths?: number
+  /**
+   * The churn rate's own alarm: tested after a sweep when at least `intervalMs` passed since the
+   * last test (0: after every sweep); absent = never. Defaults: level 0.01, min churned 3, min
+   * segment customers 100, baseline 6 periods.
+   */
+  churnRateCheck?: Partial<ChurnRateCheckOptions> & { intervalMs: number }
   now?: () => Date
   onFatal?: (error: unknown) => void
 }
@@ -40,6 +55,8 @@ export interface Scorer {
   asOf: () => string
   /** Loads the active model now if it changed (otherwise it is polled); true when it changed. */
   reloadModel: () => Promise<boolean>
+  /** Tests the churn rate now as of `asOf` (default: the scorer's clock) and returns the alert changes. */
+  checkChurnRate: (asOf?: string) => Promise<AlertChange[]>
   topics: { featuresChanged: string; riskScores: string; alerts: string; deadLetter: string }
 }
 
@@ -73,7 +90,29 @@ export function createScorer(deps: ScorerDeps): Scorer {
       registers: [deps.registry],
     }),
   }
-  const scoreCustomers = createScoreCustomers({ pool: deps.pool, topics, log, materialDelta: deps.materialDelta, counters, now })
+  const plays = deps.plays ?? loadPlayBook()
+  const scoreCustomers = createScoreCustomers({
+    pool: deps.pool,
+    topics,
+    log,
+    materialDelta: deps.materialDelta,
+    counters,
+    now,
+    plays,
+    rules: {
+      ...(deps.renewalAlertDays !== undefined ? { renewalAlertDays: deps.renewalAlertDays } : {}),
+      ...(deps.renewalMinPeriodMonths !== undefined ? { renewalMinPeriodMonths: deps.renewalMinPeriodMonths } : {}),
+    },
+  })
+  const checkChurnRateAt = createChurnRateCheck({
+    pool: deps.pool,
+    topics,
+    log,
+    plays,
+    counters,
+    options: { level: 0.01, minChurned: 3, minSegmentCustomers: 100, baselinePeriods: 6, ...deps.churnRateCheck },
+  })
+  let churnCheckedAt: number | undefined
   let scorer: ActiveScorer | undefined
   let dataClock = 0
   let sweepTimer: NodeJS.Timeout | undefined
@@ -133,10 +172,22 @@ export function createScorer(deps: ScorerDeps): Scorer {
         scored += outcome?.scored ?? 0
         alertChanges += outcome?.alertChanges.length ?? 0
       }
+      // Under the sweep lock, so one instance tests the churn rate.
+      const check = deps.churnRateCheck
+      if (check && !stopped && (churnCheckedAt === undefined || Date.now() - churnCheckedAt >= check.intervalMs)) {
+        churnCheckedAt = Date.now()
+        alertChanges += (await checkChurnRate(when)).length
+      }
     })
     if (!run.locked) return { scored: 0, alertChanges: 0 }
     log.info({ asOf: when, scored, alertChanges, ms: Date.now() - started }, 'sweep done')
     return { scored, alertChanges }
+  }
+
+  async function checkChurnRate(at?: string): Promise<AlertChange[]> {
+    const changes = await checkChurnRateAt(at ?? asOf())
+    if (changes.length > 0) await outbox.flush()
+    return changes
   }
 
   function sweepSoon(): void {
@@ -173,6 +224,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
     asOf,
     sweep,
     reloadModel: refreshModel,
+    checkChurnRate,
     isReady: () => runner.isHealthy(),
     async start() {
       await ensureTopics(deps.kafka, [

@@ -5,7 +5,8 @@ export const trainerConfigSchema = z.object({
   DATABASE_URL: databaseUrl(),
   /** Train with what was observable at this instant; unset = now (the job's start). */
   TRAIN_AS_OF: z.iso.datetime({ offset: true }).optional(),
-  TRAIN_MODEL: z.enum(['logistic', 'gbdt']).default('gbdt'),
+  /** auto: choose the family and settings on validation folds of the training rows (ADR 0011). */
+  TRAIN_MODEL: z.enum(['auto', 'logistic', 'gbdt']).default('auto'),
   TRAIN_ACTIVATE: z
     .enum(['true', 'false'])
     .default('false')

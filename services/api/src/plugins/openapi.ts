@@ -7,7 +7,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 const DESCRIPTION = `Churn risk scores, drivers, alerts, churn metrics, models, webhooks and event intake.
 
 Authenticate with an API key (\`churnwatch keys create --scope read\`) sent as \`Authorization: Bearer <key>\`
-or \`X-API-Key: <key>\`. Scopes: \`read\`, \`events:write\`, \`admin\` (implies both). Errors are RFC 9457
+or \`X-API-Key: <key>\`. Scopes: \`read\`, \`events:write\`, \`alerts:write\` (acknowledge, resolve, snooze alerts), \`admin\` (implies all). Errors are RFC 9457
 \`application/problem+json\`. Money is in integer minor units (cents).`
 
 /**

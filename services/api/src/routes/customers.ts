@@ -8,11 +8,11 @@ import { z } from 'zod'
 import type { ApiContext } from '../context.js'
 import { cursorInstantSchema, decodeCursor, encodeCursor, malformedCursor, queryFingerprint, snapshotTextSchema } from '../cursor.js'
 import { notFound } from '../errors.js'
+import { customerFilterQuery, filterFingerprintParts, toCustomerFilters } from '../filters.js'
 import { toRisk, toRiskListItem } from '../risk.js'
 import {
   customerIdParamSchema,
   cursorSchema,
-  enumListSchema,
   instantSchema,
   limitSchema,
   problemResponses,
@@ -35,6 +35,10 @@ const CSV_HEADER = [
   'driver1',
   'driver2',
   'driver3',
+  // Issue 13 (ADR 0015): appended, so importers that read columns by position keep working.
+  'segment',
+  'ownerId',
+  'renewalAt',
 ]
 const CSV_PAGE = 1_000
 
@@ -44,7 +48,7 @@ function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
 }
 
 const listQuerySchema = z.object({
-  band: enumListSchema(RISK_BANDS, 'band'),
+  ...customerFilterQuery,
   minProbability: z.coerce
     .number({ error: 'minProbability must be a number from 0 to 1' })
     .min(0, 'minProbability must be a number from 0 to 1')
@@ -73,7 +77,20 @@ const listCursorSchema = z.object({
   id: z.string().max(128),
   s: snapshotTextSchema,
   t: z.string().max(64),
+  // The instant renewalWithinDays counts from, fixed for the walk so that pages agree.
+  n: cursorInstantSchema.optional(),
 })
+
+// The list item with what the filters match on (issue 13); null when unknown.
+const listItemSchema = riskListItemSchema.extend({
+  segment: z.string().nullable().describe('Segment as of the score (account events)'),
+  ownerId: z.string().nullable().describe('Account owner as of the score (account events)'),
+  renewalAt: z.string().nullable().describe('Next renewal as of the score (end of the period paid for)'),
+})
+
+function toListItem(score: StoredScore): z.infer<typeof listItemSchema> {
+  return { ...toRiskListItem(score), segment: score.segment ?? null, ownerId: score.ownerId ?? null, renewalAt: score.renewalAt ?? null }
+}
 
 const historyCursorSchema = z.object({ q: z.string(), a: cursorInstantSchema, v: z.string().max(256) })
 
@@ -180,6 +197,9 @@ export const customerRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
 with keyset cursors. A walk (first page and the cursors that follow) is read against the first page's snapshot:
 no customer appears twice, and every customer not rescored during the walk appears exactly once; a customer
 rescored during the walk may be left out of the rest of it, so finish with updatedSince=walkStartedAt.
+Filters (segment, plan, ownerId, band, renewalWithinDays) combine with AND; values within one filter with OR.
+Segment, owner and renewal are the customer's as of its score. An unknown band or a malformed value is a 400
+naming the parameter; a segment, plan or owner that matches nobody is an empty list.
 With \`Accept: text/csv\` the same list (all of it, or \`limit\` rows) streams as CSV for CRM bulk import. Scope: read.`,
         security: securityRequirement,
         querystring: listQuerySchema,
@@ -189,7 +209,7 @@ With \`Accept: text/csv\` the same list (all of it, or \`limit\` rows) streams a
             content: {
               'application/json': {
                 schema: z.object({
-                  data: z.array(riskListItemSchema),
+                  data: z.array(listItemSchema),
                   nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
                   walkStartedAt: z.string().nullable().describe('Database time of the walk’s first page'),
                 }),
@@ -202,13 +222,16 @@ With \`Accept: text/csv\` the same list (all of it, or \`limit\` rows) streams a
       },
     },
     async (request, reply) => {
-      const { cursor, limit, ...filters } = request.query
-      const fingerprint = queryFingerprint({ route: 'customers', ...filters, band: filters.band?.join(',') })
+      const { cursor, limit, segment, plan, ownerId, band, renewalWithinDays, ...filters } = request.query
+      const customerParams = { segment, plan, ownerId, band, renewalWithinDays }
+      const fingerprint = queryFingerprint({ route: 'customers', ...filters, ...filterFingerprintParts(customerParams) })
       const after = cursor ? decodeCursor(cursor, listCursorSchema, fingerprint) : undefined
       if (after && filters.sort === 'revenueAtRisk' && !Number.isInteger(after.k)) throw malformedCursor()
+      if (after && renewalWithinDays !== undefined && after.n === undefined) throw malformedCursor()
+      const anchor = after?.n ?? ctx.now().toISOString()
       const base: Omit<ScoreListQuery, 'limit' | 'after'> = {
         sort: filters.sort,
-        ...(filters.band ? { bands: filters.band } : {}),
+        ...toCustomerFilters(customerParams, new Date(anchor)),
         ...(filters.minProbability !== undefined ? { minProbability: filters.minProbability } : {}),
         ...(filters.updatedSince !== undefined ? { updatedSince: filters.updatedSince } : {}),
         ...(filters.changedSince !== undefined ? { changedSince: filters.changedSince } : {}),
@@ -225,10 +248,17 @@ With \`Accept: text/csv\` the same list (all of it, or \`limit\` rows) streams a
       const page = await listScores(ctx.pool, { ...base, limit: limit ?? 100, ...(position ? { after: position } : {}) })
       const walkStartedAt = after?.t ?? page.walkStartedAt ?? null
       return reply.type('application/json; charset=utf-8').send({
-        data: page.rows.map(toRiskListItem),
+        data: page.rows.map(toListItem),
         nextCursor:
           page.next && walkStartedAt
-            ? encodeCursor({ q: fingerprint, k: page.next.key, id: page.next.customerId, s: page.next.snapshot, t: walkStartedAt })
+            ? encodeCursor({
+                q: fingerprint,
+                k: page.next.key,
+                id: page.next.customerId,
+                s: page.next.snapshot,
+                t: walkStartedAt,
+                ...(renewalWithinDays !== undefined ? { n: anchor } : {}),
+              })
             : null,
         walkStartedAt,
       })
@@ -324,5 +354,8 @@ function csvRow(s: StoredScore): string {
     s.drivers[0]?.sentence,
     s.drivers[1]?.sentence,
     s.drivers[2]?.sentence,
+    s.segment,
+    s.ownerId,
+    s.renewalAt,
   ])
 }

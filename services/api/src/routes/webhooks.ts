@@ -1,4 +1,4 @@
-import { ALERT_KINDS } from '@churnwatch/contract'
+import { ALERT_KINDS, RISK_CHANGED_EVENT } from '@churnwatch/contract'
 import {
   ALL_WEBHOOK_EVENTS,
   createEndpoint,
@@ -19,7 +19,7 @@ import type { ApiContext } from '../context.js'
 import { badRequest, conflict, notFound } from '../errors.js'
 import { problemResponses, securityRequirement } from '../schemas.js'
 
-const EVENT_KINDS = [...ALERT_KINDS, ENDPOINT_DISABLED_EVENT, ALL_WEBHOOK_EVENTS] as const
+const EVENT_KINDS = [...ALERT_KINDS, RISK_CHANGED_EVENT, ENDPOINT_DISABLED_EVENT, ALL_WEBHOOK_EVENTS] as const
 
 const endpointSchema = z.object({
   id: z.string(),
@@ -30,7 +30,18 @@ const endpointSchema = z.object({
   disabledReason: z.string().nullable(),
   failingSince: z.string().nullable().describe('First failed attempt since the last success'),
   createdAt: z.string(),
+  // Issue 13 (ADR 0015): routing filters, null when not set.
+  ownerIds: z.array(z.string()).nullable().describe('Only alerts of customers with one of these owners'),
+  segments: z.array(z.string()).nullable().describe('Only alerts of customers in one of these segments'),
+  minRevenueAtRisk: z.int().nullable().describe('Only alerts with at least this revenue at risk (integer minor units)'),
 })
+
+const routingValueList = (name: string) =>
+  z
+    .array(z.string().min(1, 'must be 1-128 characters').max(128, 'must be 1-128 characters'))
+    .min(1, `must name at least one ${name} (leave it out to receive every ${name})`)
+    .max(100, `must name at most 100 ${name}s`)
+    .optional()
 
 const messageSchema = z.object({
   messageId: z.string().describe('The webhook-id header value; the same on every retry and redelivery'),
@@ -66,6 +77,9 @@ function toEndpoint(e: WebhookEndpoint): z.infer<typeof endpointSchema> {
     disabledReason: e.disabledReason,
     failingSince: e.failingSince?.toISOString() ?? null,
     createdAt: e.createdAt.toISOString(),
+    ownerIds: e.ownerIds,
+    segments: e.segments,
+    minRevenueAtRisk: e.minRevenueAtRisk,
   }
 }
 
@@ -95,7 +109,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
         ...common,
         summary: 'Register an endpoint; the signing secret is returned once',
         description:
-          'Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 with the secret). The secret is generated here and never shown again. A URL whose host is, or resolves to, a link-local or cloud metadata address is refused with 400, and so is loopback or a private network unless the server allows private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS); every delivery checks the address again. Scope: admin.',
+          'Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 with the secret). The secret is generated here and never shown again. A URL whose host is, or resolves to, a link-local or cloud metadata address is refused with 400, and so is loopback or a private network unless the server allows private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS); every delivery checks the address again. ownerIds, segments and minRevenueAtRisk narrow the alert kinds subscribed to (all must match; events without a customer, such as endpoint_disabled, are not filtered). Scope: admin.',
         body: z.object({
           url: z
             .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
@@ -106,6 +120,14 @@ export const webhookRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
             .min(1, 'must name at least one event kind (or "*")')
             .describe('Alert kinds, endpoint_disabled, or * for everything'),
           description: z.string().max(500, 'must be at most 500 characters').optional(),
+          ownerIds: routingValueList('owner').describe('Only alerts of customers owned by one of these (account ownerId); omit for any owner'),
+          segments: routingValueList('segment').describe('Only alerts of customers in one of these segments; omit for any segment'),
+          minRevenueAtRisk: z
+            .int({ error: 'must be a non-negative integer (minor units)' })
+            .min(0, 'must be a non-negative integer (minor units)')
+            .max(Number.MAX_SAFE_INTEGER, 'must be a non-negative integer (minor units)')
+            .optional()
+            .describe('Only alerts with at least this revenue at risk, integer minor units'),
         }),
         response: {
           201: endpointSchema.extend({ secret: z.string().describe('whsec_…: store it now, it is not shown again') }),
@@ -126,6 +148,9 @@ export const webhookRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
         secret,
         eventKinds: [...new Set(request.body.eventKinds)],
         description: request.body.description ?? '',
+        ...(request.body.ownerIds ? { ownerIds: [...new Set(request.body.ownerIds)] } : {}),
+        ...(request.body.segments ? { segments: [...new Set(request.body.segments)] } : {}),
+        ...(request.body.minRevenueAtRisk !== undefined ? { minRevenueAtRisk: request.body.minRevenueAtRisk } : {}),
         now: ctx.now(),
       })
       request.log.info({ endpointId: endpoint.id, keyId: request.apiKey?.id }, 'webhook endpoint created')

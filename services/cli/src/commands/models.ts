@@ -10,11 +10,12 @@ interface ModelsDeps {
 /** Prints every registered model version, newest first, as a table on stdout. */
 export async function listModelVersions(deps: ModelsDeps): Promise<ModelRecord[]> {
   const models = await listModels(await deps.db())
-  deps.output.data('version\tkind\tactive\ttrainedAsOf\tcreatedAt\tactivatedAt\tholdoutRocAuc\n')
+  deps.output.data('version\tkind\tactive\ttrainedAsOf\tcreatedAt\tactivatedAt\tholdoutRocAuc\tholdoutPrAuc\tholdoutLift\n')
   for (const m of models) {
     deps.output.data(
       `${m.version}\t${m.kind}\t${m.active ? 'yes' : 'no'}\t${m.trainedAsOf.toISOString()}\t${m.createdAt.toISOString()}\t` +
-        `${m.activatedAt?.toISOString() ?? '-'}\t${formatRocAuc(m.metrics)}\n`,
+        `${m.activatedAt?.toISOString() ?? '-'}\t${holdoutMetric(m.metrics, 'rocAuc', 3)}\t${holdoutMetric(m.metrics, 'prAuc', 3)}\t` +
+        `${holdoutMetric(m.metrics, 'topDecileLift', 2)}\n`,
     )
   }
   if (models.length === 0) deps.output.info('no models yet: train one with `churnwatch train --as-of T`')
@@ -33,8 +34,9 @@ export async function activateExistingModel(version: string, deps: ModelsDeps): 
   return model
 }
 
-function formatRocAuc(metrics: Record<string, unknown>): string {
+// PR AUC and top-decile lift beside ROC AUC: a team that calls its top 10 % reads those first.
+function holdoutMetric(metrics: Record<string, unknown>, name: 'rocAuc' | 'prAuc' | 'topDecileLift', digits: number): string {
   const holdout = metrics.holdout
-  const rocAuc = typeof holdout === 'object' && holdout !== null && 'rocAuc' in holdout ? holdout.rocAuc : undefined
-  return typeof rocAuc === 'number' ? rocAuc.toFixed(3) : '-'
+  const value = typeof holdout === 'object' && holdout !== null && name in holdout ? (holdout as Record<string, unknown>)[name] : undefined
+  return typeof value === 'number' ? value.toFixed(digits) : '-'
 }

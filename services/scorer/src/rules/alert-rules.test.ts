@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { decideAlerts, DEFAULT_ALERT_RULES, type AlertChange, type CustomerSignal, type LiveAlert } from './alert-rules.js'
 import { bandOf } from '@churnwatch/scoring'
 import { isMaterialChange } from './bands.js'
+import { loadPlayBook } from '../playbook.js'
 import { suggestPlay } from './plays.js'
 
+const plays = loadPlayBook()
 const thresholds = { high: 0.5, medium: 0.2, rearm: 0.35 }
-const options = { ...DEFAULT_ALERT_RULES, thresholds }
+const options = { ...DEFAULT_ALERT_RULES, thresholds, plays }
 const day = 86_400_000
 
 const signal = (overrides: Partial<CustomerSignal> = {}): CustomerSignal => ({
@@ -73,7 +75,7 @@ describe('payment_failed, cancel_requested and usage_drop', () => {
 
   it('keeps a cancellation request apart from predicted risk and resolves it when reverted', () => {
     const [raised] = decideAlerts(signal({ subscription: { status: 'canceling', lastFailedAt: null, lastPaidAt: null } }), [], options)
-    expect(raised?.alert).toMatchObject({ kind: 'cancel_requested', play: 'save_offer' })
+    expect(raised?.alert).toMatchObject({ kind: 'cancel_requested', play: 'discovery_call', details: { reason: null, reasonCategory: 'unknown' } })
     if (!raised || raised.alert.status === 'resolved') throw new Error('expected open')
     expect(decideAlerts(signal(), [raised.alert], options)[0]?.change).toBe('resolved')
   })
@@ -118,14 +120,87 @@ describe('bands, material changes and plays', () => {
   })
 
   it('suggests a play from the strongest risk-raising driver and the tenure', () => {
-    const driver = (feature: string) => [{ feature, value: 1, contribution: 0.5, sentence: 's' }]
-    expect(suggestPlay('risk_high', driver('failed_payments_90d'), 400)).toBe('billing')
-    expect(suggestPlay('risk_high', driver('failed_payments_30d'), 400)).toBe('billing')
-    expect(suggestPlay('risk_high', driver('payment_overdue'), 30)).toBe('billing')
-    expect(suggestPlay('risk_high', driver('cancellation_requested'), 400)).toBe('save_offer')
-    expect(suggestPlay('risk_high', driver('cancel_at_period_end'), 400)).toBe('save_offer')
-    expect(suggestPlay('risk_high', driver('price_change_at_last_renewal'), 30)).toBe('save_offer')
-    expect(suggestPlay('risk_high', driver('days_since_last_activity'), 30)).toBe('onboarding')
-    expect(suggestPlay('risk_high', driver('days_since_last_activity'), 400)).toBe('engagement')
+    const play = (feature: string, tenureDays: number) =>
+      suggestPlay(plays, 'risk_high', { drivers: [{ feature, value: 1, contribution: 0.5, sentence: 's' }], tenureDays }).play
+    expect(play('failed_payments_90d', 400)).toBe('billing')
+    expect(play('failed_payments_30d', 400)).toBe('billing')
+    expect(play('payment_overdue', 30)).toBe('billing')
+    expect(play('cancellation_requested', 400)).toBe('save_offer')
+    expect(play('cancel_at_period_end', 400)).toBe('save_offer')
+    expect(play('price_change_at_last_renewal', 30)).toBe('save_offer')
+    expect(play('days_since_last_activity', 30)).toBe('onboarding')
+    expect(play('days_since_last_activity', 400)).toBe('engagement')
+    expect(suggestPlay(plays, 'usage_drop', { drivers: [], tenureDays: 10 }).play).toBe('onboarding')
+    expect(suggestPlay(plays, 'payment_failed', { drivers: [], tenureDays: 10 }).play).toBe('billing')
+  })
+})
+
+describe('renewal_at_risk', () => {
+  const asOf = Date.parse('2026-05-01T00:00:00Z')
+  // An annual contract at 10,000/month: the MRR at stake is the contract value at renewal, 10,000 x 12.
+  const renewing = (days: number, probability: number, periodMonths = 12) =>
+    signal({ probability, mrr: 10_000, renewal: { at: asOf + days * day, periodMonths } })
+
+  it('opens for medium or high risk renewing within the window, with the renewal date and MRR at stake', () => {
+    const changes = decideAlerts(renewing(30, 0.3), [], options)
+    expect(changes).toHaveLength(1)
+    expect(changes[0]?.alert).toMatchObject({
+      kind: 'renewal_at_risk',
+      status: 'open',
+      play: 'renewal_call',
+      details: { renewalAt: '2026-05-31T00:00:00.000Z', mrrAtStake: 120_000 },
+    })
+  })
+
+  it('does not open for a renewal beyond the window, at low risk, on a monthly plan, or while canceling', () => {
+    expect(decideAlerts(renewing(200, 0.3), [], options)).toEqual([])
+    expect(decideAlerts(renewing(91, 0.3), [], options)).toEqual([])
+    expect(decideAlerts(renewing(30, 0.19), [], options)).toEqual([])
+    expect(decideAlerts(renewing(20, 0.3, 1), [], options)).toEqual([])
+    const canceling = { ...renewing(30, 0.3), subscription: { status: 'canceling' as const, lastFailedAt: null, lastPaidAt: null } }
+    expect(decideAlerts(canceling, [], options).map((c) => c.alert.kind)).toEqual(['cancel_requested'])
+    // A shorter window set by RENEWAL_ALERT_DAYS.
+    expect(decideAlerts(renewing(30, 0.3), [], { ...options, renewalAlertDays: 14 })).toEqual([])
+  })
+
+  it('follows a moved renewal date and resolves when the risk falls below medium or the renewal passes', () => {
+    const [opened] = decideAlerts(renewing(30, 0.3), [], options)
+    if (!opened || opened.alert.status === 'resolved') throw new Error('expected open')
+    expect(decideAlerts(renewing(30, 0.31), [opened.alert], options)).toEqual([])
+    const [moved] = decideAlerts(renewing(45, 0.3), [opened.alert], options)
+    expect(moved).toMatchObject({ change: 'updated', alert: { alertId: opened.alert.alertId, details: { renewalAt: '2026-06-15T00:00:00.000Z' } } })
+    expect(decideAlerts(renewing(30, 0.1), [opened.alert], options)).toMatchObject([
+      { change: 'resolved', alert: { resolution: 'risk fell below the medium band' } },
+    ])
+    expect(decideAlerts(renewing(395, 0.3), [opened.alert], options)).toMatchObject([
+      { change: 'resolved', alert: { resolution: 'no renewal within the alert window' } },
+    ])
+  })
+})
+
+describe('cancel_requested plays follow the reason', () => {
+  const canceling = (cancelReason: string | null) =>
+    signal({ cancelReason, subscription: { status: 'canceling', lastFailedAt: null, lastPaidAt: null } })
+  it.each([
+    ['too expensive', 'discount_offer', 'price'],
+    ['Too_Expensive', 'discount_offer', 'price'],
+    ['Pricing went up', 'discount_offer', 'price'],
+    ['missing_features', 'product_call', 'missing_feature'],
+    ['No Salesforce integration', 'product_call', 'missing_feature'],
+    ['unused', 'onboarding', 'not_using'],
+    ['We are not using it', 'onboarding', 'not_using'],
+    ['switched_service', 'executive_call', 'switching'],
+    ['Moving to a competitor', 'executive_call', 'switching'],
+    ['other', 'discovery_call', 'unknown'],
+    ['', 'discovery_call', 'unknown'],
+    [null, 'discovery_call', 'unknown'],
+  ] as const)('%j -> %s', (reason, play, category) => {
+    const [raised] = decideAlerts(canceling(reason), [], options)
+    expect(raised?.alert).toMatchObject({ kind: 'cancel_requested', play, details: { reason, reasonCategory: category } })
+  })
+
+  it('matches a phrase only at the start of a word', () => {
+    // "cost" is a price phrase, but "accosted" does not start with it.
+    expect(decideAlerts(canceling('accosted by sales'), [], options)[0]?.alert.play).toBe('discovery_call')
   })
 })

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
-import type { AlertFields, AlertKind, Driver } from '@churnwatch/contract'
+import type { AlertDetails, AlertFields, AlertKind, Driver } from '@churnwatch/contract'
 import type { BandThresholds } from '@churnwatch/scoring'
-import { suggestPlay } from './plays.js'
+import { suggestPlay, type PlayBook } from './plays.js'
+
+const MS_PER_DAY = 86_400_000
 
 /** What the rules know about one customer after scoring, as of `asOf`. */
 export interface CustomerSignal {
@@ -14,6 +16,12 @@ export interface CustomerSignal {
   subscription: { status: 'none' | 'active' | 'canceling' | 'ended'; lastFailedAt: number | null; lastPaidAt: number | null }
   events14d: number
   baselineEvents14d: number
+  /** Current MRR, integer minor units. */
+  mrr?: number
+  /** The next renewal as of asOf (contractStateAt), and the billing period in months; null when unknown. */
+  renewal?: { at: number; periodMonths: number } | null
+  /** The reason the pending cancellation sent (free text), null when it sent none. */
+  cancelReason?: string | null
 }
 
 /** A live (open or acknowledged) alert: the event's fields plus when it was acknowledged. */
@@ -37,13 +45,20 @@ export interface AlertRuleOptions {
   usageMinBaseline: number
   /** A rise of the probability by this much updates an open risk_high alert. */
   riskUpdateDelta: number
+  /** renewal_at_risk: medium or high risk and renewing within this many days... */
+  renewalAlertDays: number
+  /** ...on a billing period of at least this many months (monthly plans renew all the time). */
+  renewalMinPeriodMonths: number
+  plays: PlayBook
 }
 
-export const DEFAULT_ALERT_RULES: Omit<AlertRuleOptions, 'thresholds'> = {
+export const DEFAULT_ALERT_RULES: Omit<AlertRuleOptions, 'thresholds' | 'plays'> = {
   usageDropRatio: 0.3,
   usageRecoverRatio: 0.6,
   usageMinBaseline: 10,
   riskUpdateDelta: 0.05,
+  renewalAlertDays: 90,
+  renewalMinPeriodMonths: 6,
 }
 
 /**
@@ -55,6 +70,8 @@ export function decideAlerts(signal: CustomerSignal, live: readonly LiveAlert[],
   const changes: AlertChange[] = []
   const byKind = new Map(live.map((a) => [a.kind, a]))
   const churned = signal.subscription.status === 'ended' || signal.subscription.status === 'none'
+  const renewal = renewalInWindow(signal, options)
+  const atRisk = signal.probability >= options.thresholds.medium
   const conditions: Record<AlertKind, { raise: boolean; clear: boolean; clearReason: string }> = {
     risk_high: {
       raise: signal.probability >= options.thresholds.high,
@@ -76,6 +93,17 @@ export function decideAlerts(signal: CustomerSignal, live: readonly LiveAlert[],
       clear: signal.events14d >= options.usageRecoverRatio * signal.baselineEvents14d,
       clearReason: 'usage recovered to its baseline',
     },
+    renewal_at_risk: {
+      raise: atRisk && renewal !== null && signal.subscription.status === 'active',
+      clear: !atRisk || renewal === null || signal.subscription.status !== 'active',
+      clearReason: !atRisk
+        ? 'risk fell below the medium band'
+        : signal.subscription.status === 'canceling'
+          ? 'the customer requested cancellation'
+          : 'no renewal within the alert window',
+    },
+    // An operator alert about the churn rate, never a customer's (handlers/churn-rate.ts).
+    churn_rate_spike: { raise: false, clear: false, clearReason: '' },
   }
   for (const kind of Object.keys(conditions) as AlertKind[]) {
     const condition = conditions[kind]
@@ -88,7 +116,11 @@ export function decideAlerts(signal: CustomerSignal, live: readonly LiveAlert[],
     } else if (current && kind === 'risk_high' && signal.probability >= current.probability + options.riskUpdateDelta) {
       // A later rise updates the open alert rather than opening another.
       changes.push({ change: 'updated', alert: { ...current, ...measures(signal), updatedAt: signal.asOf } })
+    } else if (current && kind === 'renewal_at_risk' && renewal && current.details?.renewalAt !== renewal.renewalAt) {
+      // The renewal date moved (new terms): the alert follows it.
+      changes.push({ change: 'updated', alert: { ...current, ...measures(signal), details: renewal, updatedAt: signal.asOf } })
     } else if (!current && !churned && condition.raise) {
+      const suggested = suggestPlay(options.plays, kind, { drivers: signal.drivers, tenureDays: signal.tenureDays, reason: signal.cancelReason ?? null })
       changes.push({
         change: 'opened',
         alert: {
@@ -97,7 +129,8 @@ export function decideAlerts(signal: CustomerSignal, live: readonly LiveAlert[],
           kind,
           status: 'open',
           ...measures(signal),
-          play: suggestPlay(kind, signal.drivers, signal.tenureDays),
+          play: suggested.play,
+          ...detailsOf(kind, signal, renewal, suggested.reasonCategory),
           createdAt: signal.asOf,
           updatedAt: signal.asOf,
           acknowledgedAt: null,
@@ -106,6 +139,30 @@ export function decideAlerts(signal: CustomerSignal, live: readonly LiveAlert[],
     }
   }
   return changes
+}
+
+/**
+ * The renewal a renewal_at_risk alert names: the next renewal within `renewalAlertDays` of asOf on
+ * a billing period of at least `renewalMinPeriodMonths`, with the MRR at stake: the contract value
+ * at renewal, MRR x months in the billing period (ADR 0016). null otherwise.
+ */
+export function renewalInWindow(signal: CustomerSignal, options: Pick<AlertRuleOptions, 'renewalAlertDays' | 'renewalMinPeriodMonths'>): { renewalAt: string; mrrAtStake: number } | null {
+  const renewal = signal.renewal
+  if (!renewal || renewal.periodMonths + 1e-9 < options.renewalMinPeriodMonths) return null
+  const asOf = Date.parse(signal.asOf)
+  if (renewal.at <= asOf || renewal.at - asOf > options.renewalAlertDays * MS_PER_DAY) return null
+  return { renewalAt: new Date(renewal.at).toISOString(), mrrAtStake: Math.round((signal.mrr ?? 0) * renewal.periodMonths) }
+}
+
+function detailsOf(
+  kind: AlertKind,
+  signal: CustomerSignal,
+  renewal: { renewalAt: string; mrrAtStake: number } | null,
+  reasonCategory: string | undefined,
+): { details?: AlertDetails } {
+  if (kind === 'renewal_at_risk' && renewal) return { details: renewal }
+  if (kind === 'cancel_requested') return { details: { reason: signal.cancelReason ?? null, ...(reasonCategory ? { reasonCategory } : {}) } }
+  return {}
 }
 
 function measures(signal: CustomerSignal) {

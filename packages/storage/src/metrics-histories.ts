@@ -1,0 +1,79 @@
+import type { BillingType } from '@churnwatch/contract'
+import type { AccountRow, BillingRow, BillingTerms } from './feature-state.js'
+import { LIFECYCLE_BILLING_TYPES } from './histories.js'
+import type { Queryable } from './pool.js'
+
+/** What churn and revenue metrics fold for one customer (ADR 0014). */
+export interface MetricsHistory {
+  customerId: string
+  billing: BillingRow[]
+  accounts: AccountRow[]
+}
+
+export interface MetricsHistoryOptions {
+  /** Exclusive: later events are left out. */
+  until: Date
+  /** Paid invoices too, from which a contract's interval is inferred (only grouping by interval needs them). */
+  invoices?: boolean
+  /** Account events (only grouping by segment or owner needs them); `attributes` are left out. */
+  accounts?: boolean
+  chunkCustomers?: number
+}
+
+type Tuple = [eventId: string, occurredAt: number, type: BillingType, mrr: number | null, amount: number | null, plan: string | null, reason: string | null, voluntary: boolean | null, terms: BillingTerms | null]
+
+/**
+ * Billing lifecycle events with their contract terms (and, on request, paid invoices and account
+ * events) of every customer, before `until`, in customer order, read in chunks of customers with one
+ * JSON row per customer (cheaper to parse than a row per event).
+ */
+export async function readMetricsHistories(db: Queryable, options: MetricsHistoryOptions): Promise<MetricsHistory[]> {
+  const chunk = options.chunkCustomers ?? 10_000
+  const types = options.invoices ? [...LIFECYCLE_BILLING_TYPES, 'invoice_paid'] : LIFECYCLE_BILLING_TYPES
+  const histories: MetricsHistory[] = []
+  let after = ''
+  for (;;) {
+    const { rows } = await db.query<{ customer_id: string; rows: Tuple[] }>(
+      `SELECT customer_id,
+              json_agg(json_build_array(event_id, floor(extract(epoch FROM occurred_at) * 1000)::bigint, type, mrr, amount,
+                                        plan, reason, voluntary, terms) ORDER BY occurred_at, event_id) AS rows
+       FROM billing_events
+       WHERE customer_id > $1 AND type = ANY($2::text[]) AND occurred_at < $3
+       GROUP BY customer_id ORDER BY customer_id LIMIT $4`,
+      [after, types, options.until, chunk],
+    )
+    const lastId = rows[rows.length - 1]?.customer_id
+    if (lastId === undefined) break
+    const accounts = new Map<string, AccountRow[]>()
+    if (options.accounts) {
+      const { rows: accountRows } = await db.query<{ customer_id: string; rows: Array<[string, number, Omit<AccountRow, 'eventId' | 'occurredAt'>]> }>(
+        `SELECT customer_id,
+                json_agg(json_build_array(event_id, floor(extract(epoch FROM occurred_at) * 1000)::bigint, fields - 'attributes')
+                         ORDER BY occurred_at, event_id) AS rows
+         FROM account_events WHERE customer_id > $1 AND customer_id <= $2 AND occurred_at < $3 GROUP BY customer_id`,
+        [after, lastId, options.until],
+      )
+      for (const r of accountRows) accounts.set(r.customer_id, r.rows.map(([eventId, occurredAt, fields]) => ({ eventId, occurredAt, ...fields })))
+    }
+    for (const r of rows) {
+      histories.push({
+        customerId: r.customer_id,
+        billing: r.rows.map(([eventId, occurredAt, type, mrr, amount, plan, reason, voluntary, terms]) => ({
+          eventId,
+          occurredAt,
+          type,
+          mrr,
+          amount,
+          plan,
+          reason,
+          voluntary,
+          ...terms,
+        })),
+        accounts: accounts.get(r.customer_id) ?? [],
+      })
+    }
+    after = lastId
+    if (rows.length < chunk) break
+  }
+  return histories
+}
