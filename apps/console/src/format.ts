@@ -30,9 +30,4 @@ export function formatUtc(iso: string): string {
 
 export const BAND_LABELS = { high: 'High risk', medium: 'Medium risk', low: 'Low risk' } as const
 
-export const ALERT_KIND_LABELS = {
-  risk_high: 'High risk',
-  payment_failed: 'Payment failed',
-  cancel_requested: 'Cancel requested',
-  usage_drop: 'Usage drop',
-} as const
+export { ALERT_KIND_LABELS } from './types.js'

@@ -1,9 +1,22 @@
 // Shapes of the v1 API responses the console reads (see /openapi.json); money in integer minor units.
+// The contract's alert kinds are imported as a type only (nothing of it is bundled): a new kind fails
+// to compile until it has a label.
+import type { AlertKind } from '@churnwatch/contract'
 
 export type RiskBand = 'low' | 'medium' | 'high'
 export const RISK_BANDS: readonly RiskBand[] = ['high', 'medium', 'low']
-export type AlertKind = 'risk_high' | 'payment_failed' | 'cancel_requested' | 'usage_drop'
-export const ALERT_KINDS: readonly AlertKind[] = ['risk_high', 'payment_failed', 'cancel_requested', 'usage_drop']
+export type { AlertKind }
+
+/** Every alert kind with its label, in the order the inbox shows them. */
+export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
+  risk_high: 'High risk',
+  payment_failed: 'Payment failed',
+  cancel_requested: 'Cancel requested',
+  usage_drop: 'Usage drop',
+  renewal_at_risk: 'Renewal at risk',
+  churn_rate_spike: 'Churn rate spike',
+}
+export const ALERT_KINDS = Object.keys(ALERT_KIND_LABELS) as AlertKind[]
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved'
 
 export interface Driver {

@@ -373,7 +373,7 @@ describe('the console in Chromium against the real API', () => {
         const response = await fetch('/v1/alerts/al-acme/resolve', { method: 'POST', headers: { 'x-csrf-token': session.csrfToken } })
         return { status: response.status, body: (await response.json()) as { detail: string } }
       })
-      expect(refused).toEqual({ status: 403, body: expect.objectContaining({ detail: 'this operation needs the "admin" scope; the key has: read' }) })
+      expect(refused).toEqual({ status: 403, body: expect.objectContaining({ detail: 'this operation needs the "alerts:write" scope; the key has: read' }) })
     } finally {
       await reader.close()
     }

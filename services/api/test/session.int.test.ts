@@ -97,7 +97,7 @@ describe('console sessions', () => {
     const { cookie, csrf } = await signIn(api.keys.read)
     const response = await api.app.inject({ method: 'POST', url: '/v1/alerts/al-s2/ack', headers: { cookie, 'x-csrf-token': csrf } })
     expect(response.statusCode).toBe(403)
-    expect(body(response).detail).toBe('this operation needs the "admin" scope; the key has: read')
+    expect(body(response).detail).toBe('this operation needs the "alerts:write" scope; the key has: read')
   })
 
   it('refuses unknown keys and keys without the read scope; a revoked key ends its sessions', async () => {

@@ -31,7 +31,7 @@ export function SignIn({ reason, onSignedIn }: { reason?: string | undefined; on
       <form onSubmit={(e) => void submit(e)}>
         <label for="key">API key</label>
         <input id="key" name="key" type="password" autocomplete="off" spellcheck={false} required placeholder="cw_…" />
-        <p class="hint">Paste a key with the read scope (admin to act on alerts). It is exchanged for a session cookie and not stored in this browser.</p>
+        <p class="hint">Paste a key with the read scope (and alerts:write, or admin, to act on alerts). It is exchanged for a session cookie and not stored in this browser.</p>
         <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
       {error !== undefined && <ErrorBox error={error} />}
