@@ -69,7 +69,7 @@ export const api = {
     call<RiskPage>('GET', `/v1/customers${q(params)}`),
   risk: (id: string) => call<Risk>('GET', `/v1/customers/${encodeURIComponent(id)}/risk`),
   history: (id: string) => call<{ data: HistoryEntry[] }>('GET', `/v1/customers/${encodeURIComponent(id)}/risk/history?limit=500`),
-  alerts: (params: { status?: string; kind?: string; limit: number; cursor?: string }) =>
+  alerts: (params: { status?: string; kind?: string; customerId?: string; snoozed?: 'exclude' | 'include' | 'only'; limit: number; cursor?: string }) =>
     call<{ data: Alert[]; nextCursor: string | null }>('GET', `/v1/alerts${q(params)}`),
   acknowledge: (alertId: string) => call<Alert>('POST', `/v1/alerts/${encodeURIComponent(alertId)}/ack`),
   resolve: (alertId: string, resolution?: string) => call<Alert>('POST', `/v1/alerts/${encodeURIComponent(alertId)}/resolve`, resolution ? { resolution } : {}),

@@ -6,8 +6,8 @@ import { formatPercent, formatPointChange } from '../format.js'
 import type { Alert, HistoryEntry, Risk, Session } from '../types.js'
 import { BandChip, Empty, ErrorBox, Loading, Money, TableWrap, Time, useLoad } from '../ui.js'
 
-/** How many recent alerts the account page reads to find this customer's (the API has no customer filter yet). */
-export const ALERT_SCAN_LIMIT = 1_000
+/** The customer's most recent alerts shown (snoozed ones included). */
+export const ACCOUNT_ALERT_LIMIT = 200
 
 interface AccountData {
   risk: Risk
@@ -19,12 +19,12 @@ interface AccountData {
 async function loadAccount(customerId: string): Promise<AccountData> {
   // The model (for its band thresholds) follows the risk; the history and alerts load beside them.
   const riskAndModel = api.risk(customerId).then(async (risk) => ({ risk, model: await api.model(risk.modelVersion).catch(() => undefined) }))
-  const [{ risk, model }, history, alerts] = await Promise.all([riskAndModel, api.history(customerId), api.alerts({ limit: ALERT_SCAN_LIMIT })])
+  const [{ risk, model }, history, alerts] = await Promise.all([riskAndModel, api.history(customerId), api.alerts({ customerId, snoozed: 'include', limit: ACCOUNT_ALERT_LIMIT })])
   return {
     risk,
     history: history.data,
     bands: (model && bandsOf(model.metrics)) ?? DEFAULT_BANDS,
-    alerts: alerts.data.filter((a) => a.customerId === customerId),
+    alerts: alerts.data,
   }
 }
 
