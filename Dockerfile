@@ -19,5 +19,7 @@ COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/packages ./packages
 COPY --from=build --chown=node:node /app/services ./services
+# The console's built files, which the API serves at /app/ (ADR 0017).
+COPY --from=build --chown=node:node /app/apps/console/dist ./apps/console/dist
 USER node
 CMD ["node", "services/api/dist/main.js"]

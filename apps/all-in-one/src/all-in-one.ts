@@ -1,4 +1,4 @@
-import { apiTopics, buildApp, type ApiApp } from '@churnwatch/api'
+import { apiTopics, buildApp, bundledConsoleDir, type ApiApp } from '@churnwatch/api'
 import { createFeatureBuilder, type FeatureBuilder } from '@churnwatch/feature-builder'
 import { createKafka, createPublisher } from '@churnwatch/kafka'
 import { createMetricsRegistry, startOpsServer, type Logger, type OpsServer } from '@churnwatch/observability'
@@ -14,6 +14,8 @@ export interface AllInOne {
   app: ApiApp
   /** Base URL the API listens on. */
   url: string
+  /** The console's URL (the API serves it when apps/console is built); undefined without it. */
+  consoleUrl: string | undefined
   stop: () => Promise<void>
 }
 
@@ -84,7 +86,8 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
     // The API's risk cache follows score changes as in the separate service.
     const scoreChanges = listenForScoreChanges({ connectionString: config.DATABASE_URL, applicationName: 'churnwatch-all-in-one-score-changes' })
     stops.push(() => scoreChanges.close())
-    const app = await buildApp({ pool, publisher, outbox, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges, options: { featureBuilderGroupId: config.FEATURE_BUILDER_GROUP_ID, allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS } })
+    const consoleDir = bundledConsoleDir()
+    const app = await buildApp({ pool, publisher, outbox, kafka, log, registry: apiRegistry, topics: apiTopics(prefix), scoreChanges, options: { featureBuilderGroupId: config.FEATURE_BUILDER_GROUP_ID, allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS, consoleDir, sessionSecret: config.SESSION_SECRET } })
     const url = await app.listen({ host: config.HOST, port: config.PORT })
     stops.push(() => app.close())
     return {
@@ -93,6 +96,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Logger, options
       scorer,
       app,
       url,
+      consoleUrl: consoleDir === undefined ? undefined : `${url}/app/`,
       async stop() {
         // Reverse order: stop taking requests first, then consumers, then shared clients.
         for (const stop of stops.reverse()) await stop()

@@ -23,6 +23,8 @@ export const allInOneConfigSchema = z
     /** On here, unlike the separate services: this is the local try-out, whose receivers are on this machine. */
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: envBoolean(true),
     LOG_LEVEL: logLevel(),
+    /** Seals console session cookies; unset: a random secret per process (sessions end at restart). */
+    SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
   })
   .transform((c) => ({
     ...c,

@@ -77,6 +77,7 @@ async function demo(): Promise<void> {
   say(`\nfinished in ${Math.round((Date.now() - started) / 1000)} s`)
   say(`API      ${system.url}/v1/customers?sort=revenueAtRisk&limit=20`)
   say(`docs     ${system.url}/docs`)
+  if (system.consoleUrl) say(`console  ${system.consoleUrl}   (sign in with the API key below)`)
   say(`API key  ${key.key}   (curl -H "Authorization: Bearer ${key.key}" ${system.url}/v1/alerts)`)
 
   if (flags['no-serve']) {

@@ -16,6 +16,8 @@ import { metricsPlugin } from './plugins/metrics.js'
 import { openApiPlugin } from './plugins/openapi.js'
 import { clientErrorHandler, frameworkErrors, problemPlugin } from './plugins/problem.js'
 import { securityHeadersPlugin } from './plugins/security-headers.js'
+import { consoleRoutes } from './plugins/console.js'
+import { createSealer, sessionPlugin, sessionRoutes, sessionSecret } from './plugins/session.js'
 import { alertRoutes } from './routes/alerts.js'
 import { customerRoutes } from './routes/customers.js'
 import { eventRoutes } from './routes/events.js'
@@ -27,6 +29,7 @@ import { responseSerializerCompiler } from './serializer.js'
 
 export { apiTopics, DEFAULT_API_OPTIONS, type ApiDeps, type ApiOptions, type ApiTopics } from './context.js'
 export { apiConfigSchema, type ApiConfig } from './config.js'
+export { bundledConsoleDir } from './plugins/console.js'
 
 /** Deeper JSON bodies are refused before parsing (nothing the API accepts comes close). */
 const MAX_JSON_DEPTH = 64
@@ -105,6 +108,9 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
 
   await app.register(problemPlugin)
   await app.register(securityHeadersPlugin)
+  // Console sessions: a valid cookie supplies the key that rate limiting and auth then see.
+  const sessions = { pool: ctx.pool, now: ctx.now, sealer: createSealer(sessionSecret(ctx.options.sessionSecret, ctx.log)), ttlMs: ctx.options.sessionTtlMs }
+  await app.register(sessionPlugin, sessions)
   await app.register(rateLimit, {
     max: ctx.options.rateLimitPerMinute,
     timeWindow: 60_000,
@@ -137,6 +143,8 @@ export async function buildApp(deps: ApiDeps): Promise<ApiApp> {
     await following?.stop()
   })
   await app.register(healthRoutes, ctx)
+  await app.register(sessionRoutes, sessions)
+  if (ctx.options.consoleDir !== undefined) await app.register(consoleRoutes, { dir: ctx.options.consoleDir })
   await app.register(customerRoutes, ctx)
   await app.register(alertRoutes, ctx)
   await app.register(metricsRoutes, ctx)

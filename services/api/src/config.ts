@@ -29,6 +29,12 @@ export const apiConfigSchema = z.object({
   PG_POOL_MAX: z.coerce.number().int().positive().default(10),
   /** Memory for risk documents served without a database read (about 2 KB each); 0 turns the cache off. */
   RISK_CACHE_MB: z.coerce.number().int().nonnegative().max(65_536).default(256),
+  /** Seals console session cookies; unset: a random secret per process (sessions end at restart; a warning is logged). */
+  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters (for example: openssl rand -base64 32)').optional(),
+  /** How long a console session lasts after sign-in (not extended by use). */
+  SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(480),
+  /** The built console (apps/console/dist) served at /app/; unset: that directory beside this service when it exists. */
+  CONSOLE_DIR: z.string().min(1).optional(),
 })
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>

@@ -45,6 +45,11 @@ export interface ApiOptions {
   riskCacheMaxBytes: number
   /** Accept webhook URLs on loopback and private networks (link-local and cloud metadata never). */
   allowPrivateWebhookNetworks: boolean
+  /** Seals console session cookies (at least 32 characters); undefined: a random secret per process. */
+  sessionSecret: string | undefined
+  sessionTtlMs: number
+  /** The built console served at /app/; undefined: no console. */
+  consoleDir: string | undefined
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -60,6 +65,9 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   probeTimeoutMs: 3_000,
   riskCacheMaxBytes: 256 * 1_048_576,
   allowPrivateWebhookNetworks: false,
+  sessionSecret: undefined,
+  sessionTtlMs: 8 * 3_600_000,
+  consoleDir: undefined,
 }
 
 /** What buildApp needs. The caller owns every connection and closes it after the app. */

@@ -3,7 +3,7 @@ import { TOPIC_SPECS } from '@churnwatch/contract'
 import { createKafka, createPublisher, ensureTopics } from '@churnwatch/kafka'
 import { closeGracefully, createLogger, createMetricsRegistry } from '@churnwatch/observability'
 import { createOutboxRelay, createPool, listenForScoreChanges, migrate } from '@churnwatch/storage'
-import { apiTopics, buildApp } from './app.js'
+import { apiTopics, buildApp, bundledConsoleDir } from './app.js'
 import { apiConfigSchema, readEnv } from './config.js'
 
 async function main(): Promise<void> {
@@ -56,6 +56,9 @@ async function main(): Promise<void> {
       trustProxyHops: config.TRUST_PROXY_HOPS,
       allowPrivateWebhookNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       riskCacheMaxBytes: config.RISK_CACHE_MB * 1_048_576,
+      sessionSecret: config.SESSION_SECRET,
+      sessionTtlMs: config.SESSION_TTL_MINUTES * 60_000,
+      consoleDir: config.CONSOLE_DIR ?? bundledConsoleDir(),
     },
   })
   closeGracefully({ log }, async ({ signal, err }) => {

@@ -71,6 +71,9 @@ interface Spec {
 const ACCESS: Record<string, 'public' | 'read' | 'events:write' | 'alerts:write' | 'admin'> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
+  'POST /v1/session': 'public',
+  'GET /v1/session': 'public',
+  'DELETE /v1/session': 'public',
   'GET /v1/customers/{id}/risk': 'read',
   'GET /v1/customers/{id}/risk/history': 'read',
   'GET /v1/customers': 'read',
@@ -704,9 +707,18 @@ describe('API fuzz from /openapi.json', () => {
       await assertProperty(`inject ${op.key}`, property, runs(op.method === 'GET' ? 400 : 500), seedOf(op.key))
     }
     // The runs reached the handlers, not only the validators: every operation answered 2xx and 4xx at least once.
+    // Except where the generator cannot reach one side: signing in needs a real key and reading the
+    // session a real cookie (never generated: no 2xx), and signing out without a session always
+    // succeeds (no 4xx). session.int.test.ts covers their other side.
+    const reachable: Record<string, { ok: boolean; rejected: boolean }> = {
+      'POST /v1/session': { ok: false, rejected: true },
+      'GET /v1/session': { ok: false, rejected: true },
+      'DELETE /v1/session': { ok: true, rejected: false },
+    }
     for (const [key, seen] of statuses) {
       const codes = [...seen.keys()]
-      expect({ key, ok: codes.some((c) => c < 300), rejected: codes.some((c) => c >= 400) }).toEqual({ key, ok: true, rejected: true })
+      const expected = reachable[key] ?? { ok: true, rejected: true }
+      expect({ key, ok: codes.some((c) => c < 300) || !expected.ok, rejected: codes.some((c) => c >= 400) || !expected.rejected }).toEqual({ key, ok: true, rejected: true })
     }
   })
 

@@ -29,7 +29,7 @@ export interface AuthOptions {
 const TOUCH_INTERVAL_MS = 60_000
 const MAX_CACHED_KEYS = 10_000
 
-/** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+/** The key a request presents: `Authorization: Bearer <key>`, `X-API-Key: <key>`, or a console session's (plugins/session.ts). */
 export function presentedKey(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization
   if (typeof authorization === 'string') {
@@ -37,7 +37,7 @@ export function presentedKey(request: FastifyRequest): string | undefined {
     if (match?.[1]) return match[1]
   }
   const header = request.headers['x-api-key']
-  return typeof header === 'string' && header !== '' ? header : undefined
+  return typeof header === 'string' && header !== '' ? header : request.sessionKey
 }
 
 /** The public id part of the presented key, for rate limiting by key; undefined when malformed. */

@@ -33,6 +33,7 @@ export const openApiPlugin = fp(
           { name: 'models', description: 'The model registry' },
           { name: 'webhooks', description: 'Webhook endpoints and deliveries (scope admin)' },
           { name: 'events', description: 'HTTP intake for usage and billing events (scope events:write)' },
+          { name: 'session', description: 'Console sign-in: an API key exchanged for a session cookie (public)' },
           { name: 'operations', description: 'Health, readiness (public)' },
         ],
       },
