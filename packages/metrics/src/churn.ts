@@ -168,6 +168,20 @@ export function churnMetrics(histories: readonly BillingHistory[], options: Chur
 
 /** churnMetrics' periods and, with `groupBy`, the same figures per group (ADR 0014). */
 export function churnReport(histories: readonly BillingHistory[], options: ChurnMetricsOptions): ChurnReport {
+  validateChurnOptions(options)
+  return churnReportOf(buildTimelines(histories), options)
+}
+
+/**
+ * churnReport over timelines already built with buildTimelines, for a caller that keeps them
+ * between calls (ADR 0014). Timelines may hold events at or after `to`: none of them is read.
+ */
+export function churnReportFromTimelines(timelines: readonly Timeline[], options: ChurnMetricsOptions): ChurnReport {
+  validateChurnOptions(options)
+  return churnReportOf(timelines, options)
+}
+
+function validateChurnOptions(options: ChurnMetricsOptions): void {
   const { from, to, interval, countChurnAt = 'end', grossMargin = 1, groupBy } = options
   if (!Number.isFinite(from) || !Number.isFinite(to)) {
     throw metricsError(METRICS_ERROR_CODES.invalidOptions, 'from and to must be finite epoch milliseconds')
@@ -179,8 +193,10 @@ export function churnReport(histories: readonly BillingHistory[], options: Churn
   if (!COUNT_CHURN_AT.includes(countChurnAt)) throw metricsError(METRICS_ERROR_CODES.invalidOptions, `countChurnAt must be one of ${COUNT_CHURN_AT.join(', ')}`)
   if (!(grossMargin > 0 && grossMargin <= 1)) throw metricsError(METRICS_ERROR_CODES.invalidOptions, 'grossMargin must be in (0, 1]')
   if (groupBy !== undefined && !GROUP_BYS.includes(groupBy)) throw metricsError(METRICS_ERROR_CODES.invalidOptions, `groupBy must be one of ${GROUP_BYS.join(', ')}`)
+}
 
-  const timelines = buildTimelines(histories)
+function churnReportOf(timelines: readonly Timeline[], options: ChurnMetricsOptions): ChurnReport {
+  const { from, to, interval, countChurnAt = 'end', grossMargin = 1, groupBy } = options
   const windows: Array<{ start: number; end: number }> = []
   for (let start = periodStartOf(from, interval); start < to; start = addPeriods(start, interval, 1)) {
     windows.push({ start, end: Math.min(addPeriods(start, interval, 1), to) })

@@ -45,14 +45,28 @@ export function retentionCohorts(histories: readonly BillingHistory[], options: 
 
 /** retentionCohorts and, with `groupBy`, the same table per group of each customer at its first start. */
 export function retentionReport(histories: readonly BillingHistory[], options: RetentionOptions): { cohorts: CohortRow[]; groups: CohortGroup[] } {
+  validateRetentionOptions(options)
+  return retentionReportOf(buildTimelines(histories), options)
+}
+
+/** retentionReport over timelines already built with buildTimelines (ADR 0014); events after asOf are not read. */
+export function retentionReportFromTimelines(timelines: readonly Timeline[], options: RetentionOptions): { cohorts: CohortRow[]; groups: CohortGroup[] } {
+  validateRetentionOptions(options)
+  return retentionReportOf(timelines, options)
+}
+
+function validateRetentionOptions(options: RetentionOptions): void {
   const { asOf, cohort, countChurnAt = 'end', groupBy } = options
   if (!Number.isFinite(asOf)) throw metricsError(METRICS_ERROR_CODES.invalidOptions, 'asOf must be finite epoch milliseconds')
   if (cohort !== 'month') throw metricsError(METRICS_ERROR_CODES.invalidOptions, "cohort must be 'month'")
   if (!COUNT_CHURN_AT.includes(countChurnAt)) throw metricsError(METRICS_ERROR_CODES.invalidOptions, `countChurnAt must be one of ${COUNT_CHURN_AT.join(', ')}`)
   if (groupBy !== undefined && !GROUP_BYS.includes(groupBy)) throw metricsError(METRICS_ERROR_CODES.invalidOptions, `groupBy must be one of ${GROUP_BYS.join(', ')}`)
+}
 
+function retentionReportOf(timelines: readonly Timeline[], options: RetentionOptions): { cohorts: CohortRow[]; groups: CohortGroup[] } {
+  const { asOf, countChurnAt = 'end', groupBy } = options
   const members: Array<{ timeline: Timeline; month: number; startMrr: number; group: string | null }> = []
-  for (const timeline of buildTimelines(histories)) {
+  for (const timeline of timelines) {
     // Events at asOf are known at asOf, as in subscriptionStateAt; epoch ms are integers.
     const first = timeline.transitions.find((t) => t.before.firstStartedAt === null && t.after.firstStartedAt !== null)
     if (!first || first.at > asOf) continue

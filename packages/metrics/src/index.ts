@@ -2,6 +2,7 @@
 export {
   churnMetrics,
   churnReport,
+  churnReportFromTimelines,
   EARLY_CHURN_DAYS,
   type CancellationReasonRow,
   type ChurnGroup,
@@ -13,10 +14,10 @@ export {
   type EarlyChurnByTenure,
   type MrrMovements,
 } from './churn.js'
-export { retentionCohorts, retentionReport, type CohortGroup, type CohortRow, type RetentionOptions } from './cohorts.js'
+export { retentionCohorts, retentionReport, retentionReportFromTimelines, type CohortGroup, type CohortRow, type RetentionOptions } from './cohorts.js'
 export { GROUP_BYS, type GroupBy } from './groups.js'
 export { CHURN_INTERVALS, type ChurnInterval } from './periods.js'
-export { COUNT_CHURN_AT, type BillingHistory, type CountChurnAt } from './timeline.js'
+export { buildTimelines, COUNT_CHURN_AT, timelineBefore, type BillingHistory, type CountChurnAt, type Timeline } from './timeline.js'
 export { METRICS_ERROR_CODES } from './errors.js'
 export {
   binomialUpperTail,

@@ -115,3 +115,20 @@ export function transitionsIn(timeline: Timeline, start: number, end: number): T
   }
   return out
 }
+
+/**
+ * The timeline as buildTimelines would build it from only the events before `until` (exclusive):
+ * sortBilling orders by event time first, so the events before `until` are a prefix and their
+ * folded states are the same. Returns the timeline itself when nothing is at or after `until`.
+ */
+export function timelineBefore(timeline: Timeline, until: number): Timeline {
+  const { transitions, billing, accounts } = timeline
+  const lastAt = Math.max(transitions[transitions.length - 1]?.at ?? -Infinity, billing[billing.length - 1]?.occurredAt ?? -Infinity, accounts[accounts.length - 1]?.occurredAt ?? -Infinity)
+  if (lastAt < until) return timeline
+  return {
+    customerId: timeline.customerId,
+    transitions: transitions.slice(0, lowerBound(transitions, until)),
+    billing: billing.filter((e) => e.occurredAt < until),
+    accounts: accounts.filter((a) => a.occurredAt < until),
+  }
+}

@@ -25,7 +25,7 @@ export {
   type BillingTerms,
 } from './feature-state.js'
 export { readCustomerHistories, readLifecycleHistories, digestFeatureState, type StoredHistory } from './histories.js'
-export { readMetricsHistories, type MetricsHistory, type MetricsHistoryOptions } from './metrics-histories.js'
+export { readMetricsChanges, readMetricsHistories, type MetricsChanges, type MetricsHistory, type MetricsHistoryOptions } from './metrics-histories.js'
 export { lockPartitionOffset, savePartitionOffset, readPartitionOffsets, type PartitionRef } from './offsets.js'
 
 // Customers.

@@ -1,7 +1,7 @@
 import type { BillingType } from '@churnwatch/contract'
 import type { AccountRow, BillingRow, BillingTerms } from './feature-state.js'
 import { LIFECYCLE_BILLING_TYPES } from './histories.js'
-import type { Queryable } from './pool.js'
+import type { Pool, Queryable } from './pool.js'
 
 /** What churn and revenue metrics fold for one customer (ADR 0014). */
 export interface MetricsHistory {
@@ -11,8 +11,10 @@ export interface MetricsHistory {
 }
 
 export interface MetricsHistoryOptions {
-  /** Exclusive: later events are left out. */
-  until: Date
+  /** Exclusive: later events are left out (default: none is). */
+  until?: Date
+  /** Only these customers (default: every customer). */
+  customerIds?: readonly string[]
   /** Paid invoices too, from which a contract's interval is inferred (only grouping by interval needs them). */
   invoices?: boolean
   /** Account events (only grouping by segment or owner needs them); `attributes` are left out. */
@@ -30,6 +32,8 @@ type Tuple = [eventId: string, occurredAt: number, type: BillingType, mrr: numbe
 export async function readMetricsHistories(db: Queryable, options: MetricsHistoryOptions): Promise<MetricsHistory[]> {
   const chunk = options.chunkCustomers ?? 10_000
   const types = options.invoices ? [...LIFECYCLE_BILLING_TYPES, 'invoice_paid'] : LIFECYCLE_BILLING_TYPES
+  const until = options.until ?? 'infinity'
+  const customerIds = options.customerIds ?? null
   const histories: MetricsHistory[] = []
   let after = ''
   for (;;) {
@@ -38,9 +42,9 @@ export async function readMetricsHistories(db: Queryable, options: MetricsHistor
               json_agg(json_build_array(event_id, floor(extract(epoch FROM occurred_at) * 1000)::bigint, type, mrr, amount,
                                         plan, reason, voluntary, terms) ORDER BY occurred_at, event_id) AS rows
        FROM billing_events
-       WHERE customer_id > $1 AND type = ANY($2::text[]) AND occurred_at < $3
+       WHERE customer_id > $1 AND type = ANY($2::text[]) AND occurred_at < $3 AND ($5::text[] IS NULL OR customer_id = ANY($5::text[]))
        GROUP BY customer_id ORDER BY customer_id LIMIT $4`,
-      [after, types, options.until, chunk],
+      [after, types, until, chunk, customerIds],
     )
     const lastId = rows[rows.length - 1]?.customer_id
     if (lastId === undefined) break
@@ -50,8 +54,10 @@ export async function readMetricsHistories(db: Queryable, options: MetricsHistor
         `SELECT customer_id,
                 json_agg(json_build_array(event_id, floor(extract(epoch FROM occurred_at) * 1000)::bigint, fields - 'attributes')
                          ORDER BY occurred_at, event_id) AS rows
-         FROM account_events WHERE customer_id > $1 AND customer_id <= $2 AND occurred_at < $3 GROUP BY customer_id`,
-        [after, lastId, options.until],
+         FROM account_events WHERE customer_id > $1 AND customer_id <= $2 AND occurred_at < $3
+           AND ($4::text[] IS NULL OR customer_id = ANY($4::text[]))
+         GROUP BY customer_id`,
+        [after, lastId, until, customerIds],
       )
       for (const r of accountRows) accounts.set(r.customer_id, r.rows.map(([eventId, occurredAt, fields]) => ({ eventId, occurredAt, ...fields })))
     }
@@ -76,4 +82,56 @@ export async function readMetricsHistories(db: Queryable, options: MetricsHistor
     if (rows.length < chunk) break
   }
   return histories
+}
+
+/** What readMetricsChanges read, and the snapshot to pass to its next call. */
+export interface MetricsChanges {
+  /** The database snapshot the read saw (pg_snapshot text). */
+  snapshot: string
+  /** Every customer's history (since was null), or only those of the customers in `changed`, with invoices and account events. */
+  histories: MetricsHistory[]
+  /** Customers with a billing or account event committed since `since` (null: a full read). */
+  changed: string[] | null
+}
+
+/**
+ * Reads, in one repeatable-read snapshot, either every customer's metric history (since null) or
+ * only those of the customers with billing or account events committed after the snapshot `since`
+ * of an earlier call (migration 0017's `tx` column; ADR 0014). Exact whatever the commit order:
+ * a transaction still running at `since` is not visible in it, so its rows are found later.
+ */
+export async function readMetricsChanges(pool: Pool, since: string | null): Promise<MetricsChanges> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    const { rows } = await client.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot')
+    const snapshot = rows[0]?.snapshot ?? ''
+    let result: MetricsChanges
+    if (since === null) {
+      result = { snapshot, histories: await readMetricsHistories(client, { invoices: true, accounts: true }), changed: null }
+    } else {
+      const { rows: changedRows } = await client.query<{ customer_id: string }>(
+        `SELECT customer_id FROM billing_events
+         WHERE tx >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx, $1::pg_snapshot)
+         UNION
+         SELECT customer_id FROM account_events
+         WHERE tx >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx, $1::pg_snapshot)`,
+        [since],
+      )
+      const changed = changedRows.map((r) => r.customer_id)
+      const histories = changed.length > 0 ? await readMetricsHistories(client, { invoices: true, accounts: true, customerIds: changed }) : []
+      result = { snapshot, histories, changed }
+    }
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    broken = await client.query('ROLLBACK').then(
+      () => undefined,
+      (rollbackErr: unknown) => (rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr))),
+    )
+    throw err
+  } finally {
+    client.release(broken)
+  }
 }

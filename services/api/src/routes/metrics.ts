@@ -1,9 +1,9 @@
-import { churnReport, COUNT_CHURN_AT, EARLY_CHURN_DAYS, GROUP_BYS, retentionReport, type ChurnPeriod } from '@churnwatch/metrics'
-import { readMetricsHistories } from '@churnwatch/storage'
+import { COUNT_CHURN_AT, EARLY_CHURN_DAYS, GROUP_BYS, type ChurnPeriod } from '@churnwatch/metrics'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ApiContext } from '../context.js'
 import { badRequest } from '../errors.js'
+import { createMetricsCache } from '../metrics-cache.js'
 import { instantSchema, problemResponses, securityRequirement } from '../schemas.js'
 
 const MAX_PERIODS = 520
@@ -84,8 +84,12 @@ const CANCEL_DEFINITION =
 const iso = (ms: number) => new Date(ms).toISOString()
 const periodJson = (p: ChurnPeriod) => ({ ...p, start: iso(p.start), end: iso(p.end) })
 
-/** GET /v1/metrics/churn and /v1/metrics/retention, computed by @churnwatch/metrics from stored billing and account history. */
+/**
+ * GET /v1/metrics/churn and /v1/metrics/retention, computed by @churnwatch/metrics from stored
+ * billing and account history, kept in memory and refreshed per request by metrics-cache (ADR 0014).
+ */
 export const metricsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const cache = createMetricsCache(ctx.pool)
   app.get(
     '/v1/metrics/churn',
     {
@@ -136,12 +140,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
           { path: 'query.from', message: `range too long for interval ${interval}` },
         ])
       }
-      const histories = await readMetricsHistories(ctx.pool, {
-        until: new Date(to),
-        invoices: groupBy === 'interval',
-        accounts: groupBy === 'segment' || groupBy === 'ownerId',
-      })
-      const report = churnReport(histories, { from, to, interval, countChurnAt, grossMargin, ...(groupBy ? { groupBy } : {}) })
+      const report = await cache.churn({ from, to, interval, countChurnAt, grossMargin, ...(groupBy ? { groupBy } : {}) })
       return {
         from: iso(from),
         to: iso(to),
@@ -199,12 +198,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     async (request) => {
       const { cohort, countChurnAt, groupBy } = request.query
       const asOf = request.query.asOf ? Date.parse(request.query.asOf) : ctx.now().getTime()
-      const histories = await readMetricsHistories(ctx.pool, {
-        until: new Date(asOf + 1),
-        invoices: groupBy === 'interval',
-        accounts: groupBy === 'segment' || groupBy === 'ownerId',
-      })
-      const report = retentionReport(histories, { asOf, cohort, countChurnAt, ...(groupBy ? { groupBy } : {}) })
+      const report = await cache.retention({ asOf, cohort, countChurnAt, ...(groupBy ? { groupBy } : {}) })
       return { cohort, asOf: iso(asOf), countChurnAt, groupBy: groupBy ?? null, cohorts: report.cohorts, groups: report.groups }
     },
   )
