@@ -1,7 +1,7 @@
 import type { BillingType } from '@churnwatch/contract'
 import type { AccountRow, BillingRow, BillingTerms } from './feature-state.js'
 import { LIFECYCLE_BILLING_TYPES } from './histories.js'
-import type { Pool, Queryable } from './pool.js'
+import { withTransaction, type Pool, type Queryable } from './pool.js'
 
 /** What churn and revenue metrics fold for one customer (ADR 0014). */
 export interface MetricsHistory {
@@ -101,37 +101,22 @@ export interface MetricsChanges {
  * a transaction still running at `since` is not visible in it, so its rows are found later.
  */
 export async function readMetricsChanges(pool: Pool, since: string | null): Promise<MetricsChanges> {
-  const client = await pool.connect()
-  let broken: Error | undefined
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+  return withTransaction(pool, async (client) => {
+    // The first statement of the transaction: everything below reads one snapshot.
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY')
     const { rows } = await client.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot')
     const snapshot = rows[0]?.snapshot ?? ''
-    let result: MetricsChanges
-    if (since === null) {
-      result = { snapshot, histories: await readMetricsHistories(client, { invoices: true, accounts: true }), changed: null }
-    } else {
-      const { rows: changedRows } = await client.query<{ customer_id: string }>(
-        `SELECT customer_id FROM billing_events
-         WHERE tx >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx, $1::pg_snapshot)
-         UNION
-         SELECT customer_id FROM account_events
-         WHERE tx >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx, $1::pg_snapshot)`,
-        [since],
-      )
-      const changed = changedRows.map((r) => r.customer_id)
-      const histories = changed.length > 0 ? await readMetricsHistories(client, { invoices: true, accounts: true, customerIds: changed }) : []
-      result = { snapshot, histories, changed }
-    }
-    await client.query('COMMIT')
-    return result
-  } catch (err) {
-    broken = await client.query('ROLLBACK').then(
-      () => undefined,
-      (rollbackErr: unknown) => (rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr))),
+    if (since === null) return { snapshot, histories: await readMetricsHistories(client, { invoices: true, accounts: true }), changed: null }
+    const { rows: changedRows } = await client.query<{ customer_id: string }>(
+      `SELECT customer_id FROM billing_events
+       WHERE tx >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx, $1::pg_snapshot)
+       UNION
+       SELECT customer_id FROM account_events
+       WHERE tx >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(tx, $1::pg_snapshot)`,
+      [since],
     )
-    throw err
-  } finally {
-    client.release(broken)
-  }
+    const changed = changedRows.map((r) => r.customer_id)
+    const histories = changed.length > 0 ? await readMetricsHistories(client, { invoices: true, accounts: true, customerIds: changed }) : []
+    return { snapshot, histories, changed }
+  })
 }
